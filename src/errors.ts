@@ -1,0 +1,69 @@
+/**
+ * Errors are values with codes. The pipeline throws these; the CLI turns them into one line on
+ * stderr and a non-zero exit, the server into RFC 7807 problem+json with the status below.
+ */
+
+export type ProfileErrorCode =
+  | 'empty'            // 0 bytes
+  | 'unrecognized'     // neither gzip nor profile.proto
+  | 'legacy'           // a pre-protobuf pprof format we do not read
+  | 'truncated'        // gzip stream or protobuf message cut short
+  | 'malformed'        // protobuf decodes but references are broken
+  | 'overflow';        // values beyond the exact range of a double
+
+export class ProfileError extends Error {
+  override name = 'ProfileError';
+  constructor(
+    readonly code: ProfileErrorCode,
+    message: string,
+    /** the profile.proto field at fault, when one is, e.g. "sample.location_id" */
+    readonly field?: string,
+    /** the offending id or index */
+    readonly index?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Input larger than a configured cap (request body, inflated size). */
+export class TooLargeError extends Error {
+  override name = 'TooLargeError';
+  constructor(message: string, readonly limit: number) {
+    super(message);
+  }
+}
+
+/** A valid profile with options that cannot apply to it: unknown sample_index, bad regex, … */
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+  constructor(message: string, readonly option?: string) {
+    super(message);
+  }
+}
+
+/** A render that passed its deadline. */
+export class RenderTimeoutError extends Error {
+  override name = 'RenderTimeoutError';
+  constructor(readonly deadlineMs: number) {
+    super(`render did not finish within ${deadlineMs} ms`);
+  }
+}
+
+/** The render queue is full: retry later. */
+export class BusyError extends Error {
+  override name = 'BusyError';
+  constructor(readonly retryAfterSeconds: number) {
+    super('render queue is full');
+  }
+}
+
+/**
+ * Graphviz could not lay out a graph (syntax error, internal failure, empty output) or the worker
+ * rendering it died. The message is Graphviz's own error text when it gave one.
+ */
+export class RenderError extends Error {
+  override name = 'RenderError';
+  constructor(message: string) {
+    super(message);
+  }
+}

@@ -1,0 +1,39 @@
+import { RE2JS } from 're2js';
+import { goBase, nameComponents, type NodeInfo } from '../graph/node-info.js';
+
+// pprof's ShortenFunctionName patterns. RE2 rather than JS RegExp: names come from untrusted profiles
+// (10,000-character names exist in the corpus) and Go's `.` excludes only "\n", as RE2's does.
+const cppAnonymousPrefix = RE2JS.compile('^\\(anonymous namespace\\)::');
+const goVersion = RE2JS.compile('^(.*?)/v(?:[2-9]|[1-9][0-9]+)([./].*)$');
+const shorteners = [
+  RE2JS.compile('^(?:[\\w\\-\\.]+\\/)+(.+)'),                                                       // Go
+  RE2JS.compile('^(?:[a-z]\\w*\\.)*([A-Z][\\w\\$]*\\.(?:<init>|[a-z][\\w\\$]*(?:\\$\\d+)?))(?:(?:\\()|$)'), // Java
+  RE2JS.compile('^(?:[_a-zA-Z]\\w*::)+(_*[A-Z]\\w*::~?[_a-zA-Z]\\w*(?:<.*>)?)'),                      // C++
+];
+
+/** Graph labels show `sha256.block`, not `crypto/sha256.block` (spec §9.3); tooltips keep the full name. */
+export function shortenFunctionName(f: string): string {
+  f = cppAnonymousPrefix.matcher(f).replaceAll('');
+  f = goVersion.matcher(f).replaceAll('$1$2');
+  for (const re of shorteners) {
+    const m = re.matcher(f);
+    if (m.find()) return m.group(1) ?? '';
+  }
+  return f;
+}
+
+/** pprof's escapeForDot: inside a DOT "…" string. Newlines become left-justified line breaks. */
+export function escapeForDot(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\l');
+}
+
+/**
+ * The node's label name part (spec §9.2): shortened, escaped, split into lines at `::` and `.`, file
+ * reduced to its base name.
+ */
+export function multilineName(info: NodeInfo): string {
+  let name = escapeForDot(shortenFunctionName(info.name));
+  name = name.replaceAll('::', '\\n').replaceAll('[...]', '[…]').replaceAll('.', '\\n');
+  const file = info.file !== '' ? goBase(info.file) : '';
+  return nameComponents(info, name, file).join('\\n') + '\\n';
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { OptionsError } from './errors.js';
+
+/**
+ * ONE schema of report options, with pprof's names and defaults, parsed alike from CLI flags
+ * (`-nodecount=10`, `--focus=x`) and from HTTP query strings (`?nodecount=10&focus=x`).
+ */
+
+const GRANULARITIES = ['functions', 'filefunctions', 'files', 'lines', 'addresses'] as const;
+
+/** Graphs past a few thousand nodes do not lay out in reasonable time (or at all, in Graphviz WASM). */
+export const MAX_NODECOUNT = 100_000;
+
+const flag = z.preprocess((v) => {
+  if (v === '' || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return v;
+}, z.boolean());
+
+const number = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), schema);
+
+const regex = z.string().max(4096).optional();
+
+export const reportOptionsSchema = z.object({
+  sample_index: z.union([z.string().min(1).max(200), z.number().int().min(0)]).optional()
+    .describe('value column: a sample type name (inuse_space, cpu, …) or a 0-based index; default: the profile\'s default type, else the last'),
+  mean: flag.default(false).describe('average values over the first column (pprof -mean)'),
+  nodecount: number(z.number().int().min(0).max(MAX_NODECOUNT)).optional()
+    .describe('maximum nodes shown; default 80 for graphs, unlimited (0) for top'),
+  nodefraction: number(z.number().min(0).max(1)).default(0.005).describe('hide nodes below this share of the total'),
+  edgefraction: number(z.number().min(0).max(1)).default(0.001).describe('hide edges below this share of the total'),
+  trim: flag.default(true).describe('false turns off nodecount, nodefraction and edgefraction'),
+  focus: regex.describe('keep samples with a frame matching this RE2 regexp'),
+  ignore: regex.describe('drop samples with a frame matching this RE2 regexp'),
+  hide: regex.describe('remove frames matching this RE2 regexp from stacks'),
+  show: regex.describe('keep only frames matching this RE2 regexp in stacks'),
+  show_from: regex.describe('drop frames above the outermost one matching this RE2 regexp'),
+  tagfocus: regex.describe('keep samples whose labels match: [key=]regexp[,regexp] or [key=]range such as 1kb:'),
+  tagignore: regex.describe('drop samples whose labels match (same syntax as tagfocus)'),
+  tagshow: regex.describe('keep only label keys matching this RE2 regexp'),
+  taghide: regex.describe('remove label keys matching this RE2 regexp'),
+  prune_from: regex.describe('drop frames below (callees of) the first frame matching this RE2 regexp'),
+  granularity: z.enum(GRANULARITIES).default('functions'),
+  noinlines: flag.default(false).describe('attribute inlined functions to the function they were inlined into'),
+  cum: flag.default(false).describe('sort text reports by cumulative value'),
+  unit: z.string().max(20).default('minimum').describe('output unit: minimum, auto, or a unit such as ms, MB'),
+  divide_by: number(z.number().refine((n) => n !== 0, 'zero divisor specified')).default(1),
+  relative_percentages: flag.default(false).describe('percentages of the filtered total instead of the whole profile'),
+  drop_negative: flag.default(false).describe('drop nodes with negative values (diff profiles)'),
+  compact_labels: flag.default(false).describe('omit the profile header lines from text reports'),
+  hot_path: flag.optional().describe('highlight the heaviest call path (hotpath only; default on for SVG, off for DOT)'),
+}).strict();
+
+export type ReportOptions = z.infer<typeof reportOptionsSchema>;
+export type Granularity = (typeof GRANULARITIES)[number];
+
+/** pprof's boolean shorthands that set another option (`-lines`, `-inuse_space`, …). */
+const SHORTHANDS: Record<string, [keyof ReportOptions, string]> = {
+  functions: ['granularity', 'functions'],
+  filefunctions: ['granularity', 'filefunctions'],
+  files: ['granularity', 'files'],
+  lines: ['granularity', 'lines'],
+  addresses: ['granularity', 'addresses'],
+  inuse_space: ['sample_index', 'inuse_space'],
+  inuse_objects: ['sample_index', 'inuse_objects'],
+  alloc_space: ['sample_index', 'alloc_space'],
+  alloc_objects: ['sample_index', 'alloc_objects'],
+  total_delay: ['sample_index', 'delay'],
+  contentions: ['sample_index', 'contentions'],
+};
+
+/** Option names the schema accepts, plus the shorthands: what the CLI and the server recognise. */
+export const OPTION_NAMES = new Set<string>([...Object.keys(reportOptionsSchema.shape), ...Object.keys(SHORTHANDS), 'mean_delay']);
+
+/** Validates raw options (strings from flags or a query, or typed values); throws OptionsError naming the option. */
+export function parseOptions(raw: Record<string, unknown>): ReportOptions {
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    const short = SHORTHANDS[k];
+    if (k === 'mean_delay') {
+      if (isOn(v)) {
+        input['sample_index'] ??= 'delay';
+        input['mean'] = true;
+      }
+    } else if (short) {
+      // The first shorthand wins, as in pprof (an explicit option beats them all).
+      if (isOn(v) && raw[short[0]] === undefined) input[short[0]] ??= short[1];
+    } else {
+      input[k] = v;
+    }
+  }
+  const r = reportOptionsSchema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const name = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
+    const message = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}` : `${name}: ${issue.message}`;
+    throw new OptionsError(message, name);
+  }
+  return r.data;
+}
+
+function isOn(v: unknown): boolean {
+  return v === true || v === '' || v === 'true' || v === '1';
+}

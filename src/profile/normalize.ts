@@ -1,0 +1,137 @@
+import { compileRegex, type Matcher } from '../regex.js';
+import { mergeProfiles } from './merge.js';
+import type { Mapping, Profile } from './model.js';
+
+/**
+ * What pprof does to every profile before any report (spec §1.6, Go 1.19 order): a fake mapping when
+ * there is none, compaction (Merge of the single profile), the demangling heuristic, drop_frames.
+ * Returns a new Profile; the input is left untouched.
+ */
+export function normalizeProfile(p: Profile): Profile {
+  return finishNormalizing(mergeProfiles([withMapping(p)]));
+}
+
+/** The steps after merging, shared with -base/-diff_base, which merge two profiles instead of one. */
+export function finishNormalizing(p: Profile): Profile {
+  for (const fn of p.functions) fn.name = demangledName(fn.name, fn.systemName);
+  pruneDroppedFrames(p);
+  return p;
+}
+
+/** pprof's symbolizer adds mapping 1 (no file) to a profile without mappings, and points every location at it. */
+export function withMapping(p: Profile): Profile {
+  if (p.mappings.length > 0) return p;
+  const fake: Mapping = {
+    id: 1, start: 0n, limit: 0n, offset: 0n, file: '', buildId: '',
+    hasFunctions: false, hasFilenames: false, hasLineNumbers: false, hasInlineFrames: false,
+  };
+  const locations = new Map(p.locations.map((l) => [l, { ...l, mapping: fake }]));
+  return {
+    ...p,
+    mappings: [fake],
+    locations: [...locations.values()],
+    samples: p.samples.map((s) => ({ ...s, locations: s.locations.map((l) => locations.get(l) ?? { ...l, mapping: fake }) })),
+  };
+}
+
+/**
+ * pprof's demangler, for names that arrive already demangled (or, as in Go profiles, with name equal to
+ * system_name): C++-looking names lose their parameter lists and template arguments. Itanium-mangled
+ * names (`_Z…`) are left as they are: hotpath has no demangler.
+ */
+export function demangledName(name: string, systemName: string): string {
+  if (name !== '' && name !== systemName) return name;
+  let n = systemName;
+  if (n.startsWith('_Z')) return n;
+  if (looksLikeDemangledCpp(n)) {
+    n = removeMatching(n, '(', ')');
+    n = removeMatching(n, '<', '>');
+  }
+  return n;
+}
+
+function looksLikeDemangledCpp(s: string): boolean {
+  if (s.includes('.<')) return false;   // Java's Class.<init>
+  if (s.includes(']).')) return false;  // Go's pkg.(*T[...]).Method
+  return /[<>[\]]/.test(s) || s.includes('::');
+}
+
+/** Removes every balanced open…close group; an unbalanced closer leaves the name as it is. */
+function removeMatching(name: string, open: string, close: string): string {
+  let nesting = 0;
+  let first = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i];
+    if (c === open) {
+      if (++nesting === 1) first = i;
+    } else if (c === close) {
+      if (--nesting < 0) return name;
+      if (nesting === 0) {
+        name = name.slice(0, first) + name.slice(i + 1);
+        i = first - 1;
+      }
+    }
+  }
+  return name;
+}
+
+const RESERVED = ['(anonymous namespace)', 'operator()'];
+
+/** pprof's simplifyFunc: drop a leading '.', cut at the first '(' that does not start a reserved name. */
+export function simplifyFuncName(f: string): string {
+  const s = f.startsWith('.') ? f.slice(1) : f;
+  for (let i = 0; i < s.length; i++) {
+    const r = RESERVED.find((x) => s.startsWith(x, i));
+    if (r !== undefined) {
+      i += r.length - 1;
+      continue;
+    }
+    if (s[i] === '(') return s.slice(0, i);
+  }
+  return s;
+}
+
+/**
+ * drop_frames/keep_frames from the profile (spec §3.8): allocation profiles name runtime frames that are
+ * noise (malloc internals); samples are cut at the first such frame below the first user frame.
+ */
+function pruneDroppedFrames(p: Profile): void {
+  if (p.dropFrames === '') return;
+  let drop: Matcher;
+  let keep: Matcher | undefined;
+  try {
+    drop = compileRegex(`^(${p.dropFrames})$`, 'drop_frames');
+    if (p.keepFrames !== '') keep = compileRegex(`^(${p.keepFrames})$`, 'keep_frames');
+  } catch {
+    return; // pprof ignores a profile's broken drop_frames as well (RemoveUninteresting's error is dropped)
+  }
+  const prune = new Set<number>();
+  const pruneBeneath = new Set<number>();
+  for (const loc of p.locations) {
+    let i = loc.lines.length - 1;
+    for (; i >= 0; i--) {
+      const name = loc.lines[i]!.function.name;
+      if (name === '') continue;
+      const simple = simplifyFuncName(name);
+      if (drop.test(simple) && (keep === undefined || !keep.test(simple))) break;
+    }
+    if (i < 0) continue;
+    pruneBeneath.add(loc.id);
+    if (i === loc.lines.length - 1) prune.add(loc.id);
+    else loc.lines = loc.lines.slice(i + 1);
+  }
+  if (pruneBeneath.size === 0) return;
+  for (const s of p.samples) {
+    let foundUser = false;
+    for (let i = s.locations.length - 1; i >= 0; i--) {
+      const id = s.locations[i]!.id;
+      if (!prune.has(id) && !pruneBeneath.has(id)) {
+        foundUser = true;
+        continue;
+      }
+      if (!foundUser) continue;
+      s.locations = prune.has(id) ? s.locations.slice(i + 1) : s.locations.slice(i);
+      break;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import type { Profile } from '../profile/model.js';
+import { goBase } from '../graph/node-info.js';
+import { percentage, scale, scaledLabel, label } from './units.js';
+import { formatGoTime } from './goformat.js';
+import type { Graph } from '../graph/graph.js';
+import { cumValue, flatValue } from '../graph/graph.js';
+
+/**
+ * What every report of one profile shares (pprof's report.Report): the total that percentages use, the
+ * sample type and unit, and the output unit, which graph reports resolve from their final graph.
+ */
+export interface ReportContext {
+  /** the profile after filters: its header fields name the binary, time and duration */
+  profile: Profile;
+  sampleType: string;
+  sampleUnit: string;
+  total: number;
+  /** 'minimum' until a graph report resolves it (§2.5); -traces never does */
+  outputUnit: string;
+  divideBy: number;
+  /** `focus=…` etc., in pprof's order */
+  activeFilters: string[];
+  compactLabels: boolean;
+  timeZone?: string;
+}
+
+/** pprof's rpt.formatValue: divide_by first (truncating), then scale into the output unit. */
+export function formatValue(ctx: ReportContext, v: number): string {
+  if (ctx.divideBy !== 1 && ctx.divideBy > 0) v = Math.trunc(v * (1 / ctx.divideBy));
+  return scaledLabel(v, ctx.sampleUnit, ctx.outputUnit);
+}
+
+/** Picks the unit graph reports print in, from the final graph (spec §2.5). */
+export function resolveOutputUnit(ctx: ReportContext, g: Graph): void {
+  if (ctx.outputUnit !== 'minimum' || g.nodes.length === 0) return;
+  let minValue = 0;
+  for (const n of g.nodes) {
+    let v = Math.abs(flatValue(n));
+    if (v === 0) v = Math.abs(cumValue(n));
+    if (v > 0 && (minValue === 0 || v < minValue)) minValue = v;
+  }
+  let maxValue = ctx.total;
+  if (minValue === 0) minValue = maxValue;
+  const r = 1 / ctx.divideBy;
+  if (r > 0 && r !== 1) {
+    minValue = Math.trunc(minValue * r);
+    maxValue = Math.trunc(maxValue * r);
+  }
+  const minUnit = scale(minValue, ctx.sampleUnit, 'minimum')[1];
+  const maxUnit = scale(maxValue, ctx.sampleUnit, 'minimum')[1];
+  let unit = minUnit;
+  if (minUnit !== maxUnit && minValue * 100 < maxValue) unit = scale(100 * minValue, ctx.sampleUnit, 'minimum')[1];
+  ctx.outputUnit = unit !== '' ? unit : ctx.sampleUnit;
+}
+
+/** Header lines 1–6 of spec §8.2: File, Build ID, comments, Type, Time, Duration. */
+export function profileLabels(ctx: ReportContext): string[] {
+  const p = ctx.profile;
+  const out: string[] = [];
+  const main = p.mappings[0];
+  if (main) {
+    if (main.file !== '') out.push(`File: ${goBase(main.file)}`);
+    if (main.buildId !== '') out.push(`Build ID: ${main.buildId}`);
+  }
+  for (const c of p.comments) if (!c.startsWith('#')) out.push(c);
+  if (ctx.sampleType !== '') out.push(`Type: ${ctx.sampleType}`);
+  if (p.timeNanos !== 0) out.push(`Time: ${formatGoTime(p.timeNanos, ctx.timeZone)}`);
+  if (p.durationNanos !== 0) {
+    const duration = label(p.durationNanos, 'nanoseconds');
+    const [totalNanos, totalUnit] = scale(ctx.total, ctx.sampleUnit, 'nanoseconds');
+    const ratio = totalUnit === 'ns' && totalNanos !== 0 ? `(${percentage(Math.trunc(totalNanos), p.durationNanos)})` : '';
+    out.push(`Duration: ${duration}, Total samples = ${formatValue(ctx, ctx.total)} ${ratio}`);
+  }
+  return out;
+}
+
+export interface TrimStats {
+  origCount: number;
+  droppedNodes: number;
+  droppedEdges: number;
+  nodeFraction: number;
+  edgeFraction: number;
+}
+
+/** The full header of graph reports (spec §8.2): profile labels, filters, Showing/Dropped lines. */
+export function reportLabels(ctx: ReportContext, g: Graph, t: TrimStats, fullHeaders: boolean): string[] {
+  const out = fullHeaders || !ctx.compactLabels ? profileLabels(ctx) : [];
+  let flatSum = 0;
+  for (const n of g.nodes) flatSum += flatValue(n);
+  if (ctx.activeFilters.length > 0) {
+    out.push('Active filters:');
+    for (const f of ctx.activeFilters) out.push('   ' + cutBytes(f, 80));
+  }
+  out.push(`Showing nodes accounting for ${formatValue(ctx, flatSum)}, ${percentage(flatSum, ctx.total).trim()} of ${formatValue(ctx, ctx.total)} total`);
+  if (ctx.total !== 0) {
+    if (t.droppedNodes > 0) {
+      out.push(dropped(t.droppedNodes, 'node', 'cum', formatValue(ctx, Math.abs(Math.trunc(ctx.total * t.nodeFraction)))));
+    }
+    if (t.droppedEdges > 0) {
+      out.push(dropped(t.droppedEdges, 'edge', 'freq', formatValue(ctx, Math.abs(Math.trunc(ctx.total * t.edgeFraction)))));
+    }
+    if (g.nodes.length > 0 && g.nodes.length < t.origCount) {
+      out.push(`Showing top ${g.nodes.length} nodes out of ${t.origCount}`);
+    }
+  }
+  if (fullHeaders) out.push('\nSee https://git.io/JfYMW for how to read the graph');
+  return out;
+}
+
+function dropped(n: number, what: string, by: string, threshold: string): string {
+  return `Dropped ${n} ${what}${n > 1 ? 's' : ''} (${by} <= ${threshold})`;
+}
+
+/** pprof cuts filter lines at 80 bytes of UTF-8, even inside a character. */
+function cutBytes(s: string, max: number): string {
+  const b = Buffer.from(s, 'utf8');
+  if (b.length <= max) return s;
+  return b.subarray(0, max).toString('utf8') + '…';
+}
+

@@ -1,0 +1,47 @@
+import { FrameTable } from '../graph/build.js';
+import type { Granularity } from '../graph/node-info.js';
+import type { Profile } from '../profile/model.js';
+import { formatValue, profileLabels, type ReportContext } from './context.js';
+import { label } from './units.js';
+import { padLeft } from './goformat.js';
+import { compareBytes } from '../graph/node-info.js';
+
+const SEPARATOR = '-----------+-------------------------------------------------------';
+
+/**
+ * pprof's -traces (spec §10.1): every sample's labels and stack, leaf first, values scaled one by one
+ * (no output unit is resolved). File paths are not trimmed here, unlike in graph reports.
+ */
+export function formatTraces(
+  ctx: ReportContext, p: Profile, valueIndex: number, meanIndex: number | undefined,
+  granularity: Granularity, noInlines: boolean, numLabelUnits: Record<string, string>,
+): string {
+  const table = new FrameTable(p, granularity, noInlines, false);
+  const out: string[] = [profileLabels(ctx).join('\n')];
+  for (const s of p.samples) {
+    const frames: string[] = [];
+    for (const loc of s.locations) {
+      const ids = table.byLocation.get(loc)!;
+      for (let i = 0; i < ids.length; i++) frames.push(table.names[ids[i]!]! + (i !== ids.length - 1 ? ' (inline)' : ''));
+    }
+    if (frames.length === 0) continue;
+    out.push(SEPARATOR);
+    const labelLines: string[] = [];
+    if (s.labels) for (const k in s.labels) labelLines.push(`${padLeft(k, 10)}:  ${s.labels[k]!.join(' ')}`);
+    out.push(...labelLines.sort(compareBytes));
+    const numLines: string[] = [];
+    if (s.numLabels) {
+      for (const k in s.numLabels) {
+        const unit = numLabelUnits[k] ?? k;
+        numLines.push(`${padLeft(k, 10)}:  ${s.numLabels[k]!.map((v) => label(v, unit)).join(' ')}`);
+      }
+    }
+    out.push(...numLines.sort(compareBytes));
+    let v = s.values[valueIndex]!;
+    const d = meanIndex === undefined ? 0 : s.values[meanIndex]!;
+    if (d !== 0) v = Math.trunc(v / d);
+    frames.forEach((f, i) => out.push(`${padLeft(i === 0 ? formatValue(ctx, v) : '', 10)}   ${f}`));
+  }
+  out.push(SEPARATOR);
+  return out.join('\n') + '\n';
+}

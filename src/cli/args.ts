@@ -1,0 +1,98 @@
+import { OPTION_NAMES } from '../options.js';
+
+/** What `hotpath` writes. pprof's report flags, plus hotpath's own. */
+export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface CliArgs {
+  format: OutputFormat;
+  json: boolean;
+  output?: string;
+  /** raw option values keyed by pprof name, validated later by parseOptions */
+  options: Record<string, string | boolean>;
+  inputs: string[];
+  help: boolean;
+  version: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Options that take no value when written bare (`-cum`, `-lines`). */
+const BOOLEAN_OPTIONS = new Set([
+  'mean', 'mean_delay', 'trim', 'noinlines', 'cum', 'relative_percentages', 'drop_negative', 'compact_labels', 'hot_path',
+  'functions', 'filefunctions', 'files', 'lines', 'addresses',
+  'inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects', 'total_delay', 'contentions',
+]);
+
+/**
+ * pprof's command line: `-flag`, `-flag=value`, `-flag value`, and `--flag` alike; the report is chosen by
+ * a bare `-top`, `-svg`, …; `-` alone is stdin.
+ */
+export function parseArgs(argv: string[]): CliArgs {
+  const out: CliArgs = { format: 'top', json: false, options: {}, inputs: [], help: false, version: false };
+  let formatSet: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-' || !arg.startsWith('-')) {
+      out.inputs.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      out.inputs.push(...argv.slice(i + 1));
+      break;
+    }
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const inline = eq >= 0 ? body.slice(eq + 1) : undefined;
+    const value = () => {
+      if (inline !== undefined) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`flag -${name} needs a value`);
+      return next;
+    };
+    if ((OUTPUT_FORMATS as readonly string[]).includes(name) || name === 'text') {
+      const f = name === 'text' ? 'top' : name;
+      if (formatSet !== undefined && formatSet !== f) throw new UsageError(`choose one report: -${formatSet} or -${f}`);
+      formatSet = f;
+      out.format = f as OutputFormat;
+    } else if (name === 'json') {
+      out.json = inline === undefined ? true : inline !== 'false';
+    } else if (name === 'output' || name === 'o') {
+      out.output = value();
+    } else if (name === 'help' || name === 'h') {
+      out.help = true;
+    } else if (name === 'version') {
+      out.version = true;
+    } else if (OPTION_NAMES.has(name)) {
+      out.options[name] = BOOLEAN_OPTIONS.has(name) ? (inline ?? true) : value();
+    } else {
+      throw new UsageError(`unknown flag -${name} (see hotpath -help)`);
+    }
+  }
+  if (out.json && out.format !== 'top') throw new UsageError('-json goes with -top');
+  return out;
+}
+
+export const USAGE = `usage: hotpath [report] [options] profile
+
+Reports (pprof's names; default -top):
+  -top       text table of the heaviest functions        (-json for JSON)
+  -traces    every sample's stack
+  -dot       call graph in Graphviz DOT, as go tool pprof -dot
+  -svg       call graph rendered to SVG (Graphviz WASM, no dot binary)
+
+Options (pprof's names and defaults; -name=value, -name value or --name=value):
+  -sample_index=NAME|N  -mean  -nodecount=N  -nodefraction=F  -edgefraction=F  -trim=false
+  -focus=RE  -ignore=RE  -hide=RE  -show=RE  -show_from=RE  -prune_from=RE
+  -tagfocus=[KEY=]RE|RANGE  -tagignore=…  -tagshow=RE  -taghide=RE
+  -functions -filefunctions -files -lines -addresses   (or -granularity=NAME)
+  -noinlines  -cum  -unit=U  -divide_by=N  -relative_percentages  -drop_negative  -compact_labels
+  -inuse_space -inuse_objects -alloc_space -alloc_objects -total_delay -mean_delay -contentions
+  -hot_path[=false]   bold the heaviest call path (default on for -svg, off for -dot)
+  -output=FILE        write there instead of stdout
+Regular expressions use Go's RE2 syntax. profile: a file (gzip'd or raw profile.proto, goroutine
+dump, folded stacks) or - for stdin.
+`;

@@ -1,0 +1,73 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseOptions } from '../options.js';
+import { loadProfile } from '../profile/load.js';
+import { dotReport, topReport, tracesReport } from '../pipeline.js';
+import { topJson } from '../report/json.js';
+import { renderDot } from '../render/graphviz.js';
+import { finishSvg } from '../render/svg.js';
+import { describeError } from './errors.js';
+import { parseArgs, USAGE, UsageError, type CliArgs } from './args.js';
+
+/** The `hotpath` command: a thin shell over the pipeline. Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`hotpath: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write('hotpath 0.1.0\n');
+    return 0;
+  }
+  try {
+    if (args.inputs.length !== 1) throw new UsageError(args.inputs.length === 0 ? 'no profile given (see hotpath -help)' : 'give one profile');
+    const options = parseOptions(args.options);
+    const bytes = await readInput(args.inputs[0]!);
+    const { profile } = loadProfile(bytes);
+    let out: string;
+    const warnings: string[] = [];
+    switch (args.format) {
+      case 'top': {
+        const r = topReport(profile, options);
+        warnings.push(...r.report.selected.warnings);
+        out = args.json ? JSON.stringify(topJson(r.report, r.rows), null, 2) + '\n' : r.text;
+        break;
+      }
+      case 'traces':
+        out = tracesReport(profile, options);
+        break;
+      case 'dot':
+      case 'svg': {
+        const r = dotReport(profile, options, {}, args.format === 'svg');
+        warnings.push(...r.report.selected.warnings);
+        out = args.format === 'dot' ? r.text : finishSvg(await renderDot(r.text, 'svg'));
+        break;
+      }
+    }
+    for (const w of warnings) process.stderr.write(`${w}\n`);
+    if (args.output !== undefined) await writeFile(args.output, out);
+    else await writeStdout(out);
+    return 0;
+  } catch (e) {
+    const { message, code } = describeError(e);
+    process.stderr.write(`hotpath: ${message}\n`);
+    return code;
+  }
+}
+
+async function readInput(name: string): Promise<Uint8Array> {
+  if (name !== '-') return readFile(name);
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function writeStdout(s: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(s, (err) => (err ? reject(err) : resolve())));
+}

@@ -1,5 +1,6 @@
 import type { Location, Profile, Sample } from '../profile/model.js';
 import type { Edge, Graph, GraphNode, Tag } from './graph.js';
+import { IdMap } from '../profile/id-map.js';
 import { frameInfo, nodeKey, printableName, type Granularity, type NodeInfo } from './node-info.js';
 
 export interface BuildOptions {
@@ -17,28 +18,55 @@ export interface BuildOptions {
 }
 
 /**
- * Every distinct frame of a profile under one granularity, numbered. Computed once and shared by the
- * (up to three) graph builds of a report, and by -traces.
+ * Every distinct frame of a profile under one granularity, numbered, and every sample's stack as frame
+ * ids. Computed once per report and shared by its (up to three) graph builds, which then walk flat
+ * typed arrays instead of objects.
  */
 export class FrameTable {
   readonly infos: NodeInfo[] = [];
   readonly names: string[] = [];
   /** per location: the frame ids of its lines, innermost first (pprof's locationMap) */
-  readonly byLocation = new Map<Location, Int32Array>();
-  /** per location: how many of its lines are frames (1 with -noinlines) */
+  readonly byLocation = new IdMap<Int32Array>();
+  /**
+   * Sample i's frames, root first, are `stacks[stackStart[i] .. stackStart[i+1])`, each `id << 1 | inlined`,
+   * where inlined means the frame is not the outermost line of its location (a call into inlined code).
+   */
+  readonly stackStart: Int32Array;
+  readonly stacks: Int32Array;
   private readonly ids = new Map<string, number>();
 
   constructor(profile: Profile, granularity: Granularity, noInlines: boolean, trimPaths: boolean) {
-    for (const sample of profile.samples) {
-      for (const loc of sample.locations) {
-        if (this.byLocation.has(loc)) continue;
-        const lines = noInlines && loc.lines.length > 1 ? loc.lines.slice(-1) : loc.lines;
-        const frames = new Int32Array(Math.max(lines.length, 1));
-        if (lines.length === 0) frames[0] = this.intern(frameInfo(loc, undefined, granularity, trimPaths));
-        else for (let i = 0; i < lines.length; i++) frames[i] = this.intern(frameInfo(loc, lines[i], granularity, trimPaths));
-        this.byLocation.set(loc, frames);
+    const samples = profile.samples;
+    this.stackStart = new Int32Array(samples.length + 1);
+    let stacks = new Int32Array(1024);
+    let size = 0;
+    for (let si = 0; si < samples.length; si++) {
+      const locs = samples[si]!.locations;
+      for (let li = locs.length - 1; li >= 0; li--) {
+        const loc = locs[li]!;
+        let frames = this.byLocation.get(loc.id);
+        if (frames === undefined) {
+          const lines = noInlines && loc.lines.length > 1 ? loc.lines.slice(-1) : loc.lines;
+          frames = new Int32Array(Math.max(lines.length, 1));
+          if (lines.length === 0) frames[0] = this.intern(frameInfo(loc, undefined, granularity, trimPaths));
+          else for (let i = 0; i < lines.length; i++) frames[i] = this.intern(frameInfo(loc, lines[i], granularity, trimPaths));
+          this.byLocation.set(loc.id, frames);
+        }
+        if (size + frames.length > stacks.length) {
+          const grown = new Int32Array(Math.max(stacks.length * 2, size + frames.length));
+          grown.set(stacks);
+          stacks = grown;
+        }
+        const outermost = frames.length - 1;
+        for (let fi = outermost; fi >= 0; fi--) stacks[size++] = (frames[fi]! << 1) | (fi !== outermost ? 1 : 0);
       }
+      this.stackStart[si + 1] = size;
     }
+    this.stacks = stacks.subarray(0, size);
+  }
+
+  get size(): number {
+    return this.infos.length;
   }
 
   private intern(info: NodeInfo): number {
@@ -52,6 +80,37 @@ export class FrameTable {
     }
     return id;
   }
+}
+
+/** Flat and cum of every frame of the full graph: all that the nodefraction cut needs to know. */
+export interface NodeTotals {
+  flat: Float64Array;
+  cum: Float64Array;
+}
+
+/** The cheap first pass of pprof's trimming: node values of the unpruned graph, without edges or tags. */
+export function nodeTotals(profile: Profile, table: FrameTable, valueIndex: number): NodeTotals {
+  const flat = new Float64Array(table.size);
+  const cum = new Float64Array(table.size);
+  const stamp = new Int32Array(table.size).fill(-1);
+  const { stackStart, stacks } = table;
+  const samples = profile.samples;
+  for (let si = 0; si < samples.length; si++) {
+    const w = samples[si]!.values[valueIndex]!;
+    if (w === 0) continue;
+    const end = stackStart[si + 1]!;
+    let leaf = -1;
+    for (let k = stackStart[si]!; k < end; k++) {
+      const id = stacks[k]! >> 1;
+      if (stamp[id] !== si) {
+        stamp[id] = si;
+        cum[id] += w;
+      }
+      leaf = id;
+    }
+    if (leaf >= 0) flat[leaf] += w;
+  }
+  return { flat, cum };
 }
 
 /** pprof's joinLabels: all `key:value` pairs of a sample's string labels, sorted, joined by a literal `\n`. */
@@ -69,9 +128,9 @@ export function joinLabels(s: Sample): string {
  * frames outside it make the edges around them residual.
  */
 export function buildGraph(profile: Profile, table: FrameTable, opts: BuildOptions, kept?: Set<number>): Graph {
-  const nodes: (GraphNode | undefined)[] = new Array(table.infos.length);
+  const nodes: (GraphNode | undefined)[] = new Array(table.size);
   const created: GraphNode[] = [];
-  const keptMask = kept ? new Uint8Array(table.infos.length) : undefined;
+  const keptMask = kept ? new Uint8Array(table.size) : undefined;
   if (keptMask) for (const id of kept!) keptMask[id] = 1;
   const { valueIndex, meanDivisorIndex, tags } = opts;
 
@@ -90,6 +149,7 @@ export function buildGraph(profile: Profile, table: FrameTable, opts: BuildOptio
   };
 
   const samples = profile.samples;
+  const { stackStart, stacks } = table;
   for (let si = 0; si < samples.length; si++) {
     const sample = samples[si]!;
     const w = sample.values[valueIndex]!;
@@ -98,42 +158,40 @@ export function buildGraph(profile: Profile, table: FrameTable, opts: BuildOptio
     const labels = tags ? joinLabels(sample) : '';
     let parent: GraphNode | undefined;
     let residual = false;
-    const locs = sample.locations;
-    for (let li = locs.length - 1; li >= 0; li--) {
-      const frames = table.byLocation.get(locs[li]!)!;
-      const outermost = frames.length - 1;
-      for (let fi = outermost; fi >= 0; fi--) {
-        const n = nodeFor(frames[fi]!);
-        if (n === undefined) {
-          residual = true;
-          continue;
-        }
-        if (n.stamp !== si) {
-          n.stamp = si;
-          n.cum += w;
-          n.cumDiv += dw;
-          if (tags) addTags(n, sample, labels, w, dw, false, tags);
-        }
-        if (parent !== undefined && n !== parent) {
-          let e = parent.out.get(n);
-          if (e === undefined) {
-            e = { src: parent, dest: n, weight: 0, weightDiv: 0, residual, inline: fi !== outermost, stamp: -1 };
-            parent.out.set(n, e);
-            n.in.set(parent, e);
-          }
-          if (e.stamp !== si) {
-            if (e.stamp !== -1) {
-              if (residual) e.residual = true;
-              if (fi === outermost) e.inline = false;
-            }
-            e.stamp = si;
-            e.weight += w;
-            e.weightDiv += dw;
-          }
-        }
-        parent = n;
-        residual = false;
+    const end = stackStart[si + 1]!;
+    for (let k = stackStart[si]!; k < end; k++) {
+      const frame = stacks[k]!;
+      const n = nodeFor(frame >> 1);
+      if (n === undefined) {
+        residual = true;
+        continue;
       }
+      if (n.stamp !== si) {
+        n.stamp = si;
+        n.cum += w;
+        n.cumDiv += dw;
+        if (tags) addTags(n, sample, labels, w, dw, false, tags);
+      }
+      if (parent !== undefined && n !== parent) {
+        const inline = (frame & 1) === 1;
+        let e = parent.out.get(n);
+        if (e === undefined) {
+          e = { src: parent, dest: n, weight: 0, weightDiv: 0, residual, inline, stamp: -1 };
+          parent.out.set(n, e);
+          n.in.set(parent, e);
+        }
+        if (e.stamp !== si) {
+          if (e.stamp !== -1) {
+            if (residual) e.residual = true;
+            if (!inline) e.inline = false;
+          }
+          e.stamp = si;
+          e.weight += w;
+          e.weightDiv += dw;
+        }
+      }
+      parent = n;
+      residual = false;
     }
     if (parent !== undefined && !residual) {
       parent.flat += w;

@@ -1,5 +1,5 @@
 import type { Profile } from '../profile/model.js';
-import { buildGraph, type BuildOptions, type FrameTable } from './build.js';
+import { buildGraph, nodeTotals, type BuildOptions, type FrameTable } from './build.js';
 import { type Edge, type Graph, type GraphNode, type Tag } from './graph.js';
 import { sortedEdges, sortNodes } from './sort.js';
 
@@ -26,21 +26,28 @@ export interface PrunedGraph {
  * residual). Trimming therefore never changes a surviving node's flat or cum.
  */
 export function buildPrunedGraph(profile: Profile, table: FrameTable, build: BuildOptions, o: PruneOptions): PrunedGraph {
-  let g = buildGraph(profile, table, build);
+  // The full graph matters only through its node values, unless nothing is cut: get those cheaply first.
+  const { flat, cum } = nodeTotals(profile, table, build.valueIndex);
+  const present: number[] = [];
   let total = 0;
-  for (const n of g.nodes) total += n.flat;
+  for (let id = 0; id < table.size; id++) {
+    if (flat[id] === 0 && cum[id] === 0) continue;
+    if (build.dropNegative && (flat[id]! < 0 || (flat[id] === 0 && cum[id]! < 0))) continue;
+    present.push(id);
+    total += flat[id]!;
+  }
   const nodeCutoff = Math.abs(Math.trunc(total * o.nodeFraction));
   const edgeCutoff = Math.abs(Math.trunc(total * o.edgeFraction));
   let droppedNodes = 0;
-
+  let kept: Set<number> | undefined;
   if (nodeCutoff > 0) {
-    const kept = new Set<number>();
-    for (const n of g.nodes) if (Math.abs(n.cum) >= nodeCutoff) kept.add(n.id);
-    if (kept.size !== g.nodes.length) {
-      droppedNodes = g.nodes.length - kept.size;
-      g = buildGraph(profile, table, build, kept);
+    const k = present.filter((id) => Math.abs(cum[id]!) >= nodeCutoff);
+    if (k.length !== present.length) {
+      droppedNodes = present.length - k.length;
+      kept = new Set(k);
     }
   }
+  let g = buildGraph(profile, table, build, kept);
   const origCount = g.nodes.length;
 
   const order = o.visual ? 'entropy' : o.cumSort ? 'cum' : 'flat';

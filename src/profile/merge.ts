@@ -1,3 +1,4 @@
+import { IdMap } from './id-map.js';
 import type { Line, Location, Mapping, Profile, ProfileFunction, Sample } from './model.js';
 
 /**
@@ -59,14 +60,13 @@ interface MappingInfo {
 }
 
 class Merger {
-  private samples = new Map<string, Sample>();
+  private samples = new Map<number | string, Sample[]>();
   private locations = new Map<string, Location>();
   private functions = new Map<string, ProfileFunction>();
   private mappings = new Map<string, Mapping>();
-  private locationsBySrc = new Map<Location, Location>();
-  private functionsBySrc = new Map<ProfileFunction, ProfileFunction>();
-  private mappingsBySrc = new Map<Mapping, MappingInfo>();
-  private locationIds = new Map<Location, number>();
+  private locationsBySrc = new IdMap<Location>();
+  private functionsBySrc = new IdMap<ProfileFunction>();
+  private mappingsBySrc = new IdMap<MappingInfo>();
 
   constructor(private readonly p: Profile) {}
 
@@ -78,11 +78,16 @@ class Merger {
 
   sample(src: Sample): void {
     const locations = src.locations.map((l) => this.location(l));
-    const key = sampleKey(locations.map((l) => this.locationIds.get(l)!), src);
-    const existing = this.samples.get(key);
-    if (existing !== undefined) {
-      for (let i = 0; i < src.values.length; i++) existing.values[i] += src.values[i]!;
-      return;
+    // Keyed by a hash of the stack (and the labels, when there are any), with collisions resolved by
+    // comparing stacks: building a string per sample made this the costliest step on deep profiles.
+    const key = src.labels || src.numLabels ? `${stackHash(locations)}\u0001${labelKey(src)}` : stackHash(locations);
+    let bucket = this.samples.get(key);
+    if (bucket === undefined) this.samples.set(key, (bucket = []));
+    for (const existing of bucket) {
+      if (sameStack(existing.locations, locations)) {
+        for (let i = 0; i < src.values.length; i++) existing.values[i] += src.values[i]!;
+        return;
+      }
     }
     const s: Sample = {
       locations,
@@ -91,13 +96,13 @@ class Merger {
       numLabels: src.numLabels,
       numUnits: src.numUnits,
     };
-    this.samples.set(key, s);
+    bucket.push(s);
     this.p.samples.push(s);
   }
 
   mapping(src: Mapping | undefined): MappingInfo | undefined {
     if (src === undefined) return undefined;
-    const known = this.mappingsBySrc.get(src);
+    const known = this.mappingsBySrc.get(src.id);
     if (known) return known;
     const key = mappingKey(src);
     const existing = this.mappings.get(key);
@@ -110,12 +115,12 @@ class Merger {
       this.mappings.set(key, m);
       info = { m, offset: 0n };
     }
-    this.mappingsBySrc.set(src, info);
+    this.mappingsBySrc.set(src.id, info);
     return info;
   }
 
   private location(src: Location): Location {
-    const known = this.locationsBySrc.get(src);
+    const known = this.locationsBySrc.get(src.id);
     if (known) return known;
     const mi = this.mapping(src.mapping);
     const lines: Line[] = src.lines.map((ln) => ({ function: this.function(ln.function), line: ln.line }));
@@ -129,18 +134,17 @@ class Merger {
     const key = locationKey(l);
     const existing = this.locations.get(key);
     if (existing) {
-      this.locationsBySrc.set(src, existing);
+      this.locationsBySrc.set(src.id, existing);
       return existing;
     }
-    this.locationsBySrc.set(src, l);
+    this.locationsBySrc.set(src.id, l);
     this.locations.set(key, l);
-    this.locationIds.set(l, l.id);
     this.p.locations.push(l);
     return l;
   }
 
   private function(src: ProfileFunction): ProfileFunction {
-    const known = this.functionsBySrc.get(src);
+    const known = this.functionsBySrc.get(src.id);
     if (known) return known;
     const key = `${src.startLine}\u0000${src.name}\u0000${src.systemName}\u0000${src.filename}`;
     let f = this.functions.get(key);
@@ -149,7 +153,7 @@ class Merger {
       this.functions.set(key, f);
       this.p.functions.push(f);
     }
-    this.functionsBySrc.set(src, f);
+    this.functionsBySrc.set(src.id, f);
     return f;
   }
 }
@@ -168,13 +172,25 @@ function locationKey(l: Location): string {
   return `${addr}\u0000${l.mapping?.id ?? 0}\u0000${l.isFolded}\u0000${lines}`;
 }
 
-function sampleKey(locationIds: number[], s: Sample): string {
-  const parts = [locationIds.join('|')];
-  if (s.labels) parts.push(Object.keys(s.labels).sort().map((k) => JSON.stringify([k, s.labels![k]])).join(''));
-  else parts.push('');
+function stackHash(locations: Location[]): number {
+  let h = 0x811c9dc5;
+  for (const l of locations) h = Math.imul(h ^ l.id, 0x01000193);
+  return h >>> 0;
+}
+
+function sameStack(a: Location[], b: Location[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Samples merge only when their labels are equal too: values in order, numeric units included. */
+function labelKey(s: Sample): string {
+  const parts: string[] = [];
+  if (s.labels) for (const k of Object.keys(s.labels).sort()) parts.push(JSON.stringify([k, s.labels[k]]));
+  parts.push('\u0002');
   if (s.numLabels) {
-    parts.push(Object.keys(s.numLabels).sort()
-      .map((k) => JSON.stringify([k, s.numLabels![k], s.numUnits?.[k] ?? []])).join(''));
+    for (const k of Object.keys(s.numLabels).sort()) parts.push(JSON.stringify([k, s.numLabels[k], s.numUnits?.[k] ?? []]));
   }
-  return parts.join('\u0001');
+  return parts.join('');
 }

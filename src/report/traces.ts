@@ -21,7 +21,7 @@ export function formatTraces(
   for (const s of p.samples) {
     const frames: string[] = [];
     for (const loc of s.locations) {
-      const ids = table.byLocation.get(loc)!;
+      const ids = table.byLocation.get(loc.id)!;
       for (let i = 0; i < ids.length; i++) frames.push(table.names[ids[i]!]! + (i !== ids.length - 1 ? ' (inline)' : ''));
     }
     if (frames.length === 0) continue;

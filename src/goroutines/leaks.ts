@@ -396,12 +396,15 @@ export function isUserFunction(name: string): boolean {
 
 class GroupBuilder {
   count = 0;
-  private minutes: number[] = [];
+  private wait: WaitRange | undefined;
   constructor(private readonly first: SampleFacts) {}
 
   add(s: SampleFacts): void {
     this.count += s.count;
-    if (s.waitMinutes !== undefined) this.minutes.push(s.waitMinutes);
+    const m = s.waitMinutes;
+    if (m === undefined) return;
+    if (this.wait === undefined) this.wait = { min: m, max: m };
+    else this.wait = { min: Math.min(this.wait.min, m), max: Math.max(this.wait.max, m) };
   }
 
   finish(): LeakGroup {
@@ -410,9 +413,7 @@ class GroupBuilder {
     if (s.state !== undefined) g.state = s.state;
     if (s.waitReason !== undefined) g.waitReason = s.waitReason;
     if (s.primitive !== undefined) g.primitive = s.primitive;
-    if (this.minutes.length > 0 && s.status !== 'running' && s.status !== 'runnable') {
-      g.waitMinutes = { min: Math.min(...this.minutes), max: Math.max(...this.minutes) };
-    }
+    if (this.wait !== undefined && s.status !== 'running' && s.status !== 'runnable') g.waitMinutes = this.wait;
     if (s.createdBy !== undefined) g.createdBy = s.createdBy;
     const user = s.stack.find(isUserFunction);
     if (user !== undefined) g.userFunction = user;

@@ -191,7 +191,9 @@ function parseDebug1Frame(text: string, lineNumber: number): Debug1Frame {
  * line, each printed as its own `#` line. The proto writer folds them into one location with
  * several lines, and so do we: a frame and the next one are one physical function when their
  * entries (pc - offset) are equal, and the callee was inlined when the names differ (a function
- * calling itself is never inlined into itself).
+ * calling itself is never inlined into itself). A hidden runtime frame inlined into a shown one
+ * (runtime.goparkunlock into sync.runtime_notifyListWait) cannot be recognised: the shown frame
+ * gets a location of its own, at its inline mark's address, after the address-only one.
  */
 function debug1Locations(addresses: bigint[], frames: Debug1Frame[], stackLine: number, b: ProfileBuilder): Location[] {
   const callPcs = addresses.map((a) => (a > 0n ? a - 1n : a));
@@ -203,8 +205,8 @@ function debug1Locations(addresses: bigint[], frames: Debug1Frame[], stackLine: 
   let cursor = 0;
   for (const frame of frames) {
     const current = groups[groups.length - 1];
-    const innermostOfCurrent = current?.frames[current.frames.length - 1];
-    const inlinedInto = innermostOfCurrent !== undefined && isInlineCaller(innermostOfCurrent, frame);
+    const calleeInCurrent = current?.frames[current.frames.length - 1];
+    const inlinedInto = calleeInCurrent !== undefined && isInlineCaller(calleeInCurrent, frame);
     const at = findAddress(addresses, callPcs, frame.pc, cursor);
     if (current && (at < 0 || (inlinedInto && at === cursor))) {
       // An inlined caller: without a PC of its own (older writers), or with its inline mark's PC.

@@ -226,7 +226,7 @@ export function renderFlameTree(tree: FlameTree, kind: string, options: FlameSvg
     '.frame:hover rect{stroke:#000;stroke-width:0.5}\n',
     '.parent rect{opacity:0.5}\n',
     '.hide{display:none}\n',
-    '#search input{font:12px ' + FONT + '}\n',
+    '#search,#search input{font:12px ' + FONT + '}\n',
     '</style>\n',
     '<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0">',
     '<stop stop-color="#eeeeee" offset="5%"/><stop stop-color="#eeeeb0" offset="95%"/></linearGradient></defs>\n',

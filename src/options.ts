@@ -41,6 +41,8 @@ export const reportOptionsSchema = z.object({
   tagshow: regex.describe('keep only label keys matching this RE2 regexp'),
   taghide: regex.describe('remove label keys matching this RE2 regexp'),
   prune_from: regex.describe('drop frames below (callees of) the first frame matching this RE2 regexp'),
+  tagroot: z.string().max(1024).optional().describe('label keys (comma-separated) to add as root frames, e.g. tenant'),
+  tagleaf: z.string().max(1024).optional().describe('label keys (comma-separated) to add as leaf frames'),
   granularity: z.enum(GRANULARITIES).default('functions'),
   noinlines: flag.default(false).describe('attribute inlined functions to the function they were inlined into'),
   cum: flag.default(false).describe('sort text reports by cumulative value'),

@@ -6,7 +6,9 @@ import { buildPrunedGraph, type PrunedGraph } from './graph/prune.js';
 import { composeDot } from './dot/dot.js';
 import { applyFilters, LISTED_FILTERS } from './profile/filter.js';
 import type { Profile, Sample } from './profile/model.js';
-import { formatValue, reportLabels, resolveOutputUnit, type ReportContext } from './report/context.js';
+import { BASE_LABEL } from './profile/base.js';
+import { addLabelFrames, labelKeys } from './profile/tag-frames.js';
+import { formatValue, reportLabels, resolveReportUnit, type ReportContext } from './report/context.js';
 import { formatTop, topRows, type TopRow } from './report/top.js';
 import { formatTraces } from './report/traces.js';
 import { scaledLabel } from './report/units.js';
@@ -41,6 +43,12 @@ export function selectSamples(profile: Profile, o: ReportOptions, env: ReportEnv
   const numLabelUnits = identifyNumLabelUnits(profile);
   const warnings: string[] = [];
   let p = profile;
+  if (o.tagroot || o.tagleaf) {
+    // Before the filters, so that they can match the new frames (as in pprof).
+    const r = addLabelFrames(p, labelKeys(o.tagroot), labelKeys(o.tagleaf), o.unit);
+    p = r.profile;
+    warnings.push(...r.warnings);
+  }
   const filter = () => {
     const r = applyFilters(p, o, numLabelUnits);
     warnings.push(...r.warnings);
@@ -94,7 +102,7 @@ export function graphReport(profile: Profile, format: GraphFormat, o: ReportOpti
   const pruned = buildPrunedGraph(withoutBaseLabel(p), table, build, {
     nodeCount, nodeFraction: nodefraction, edgeFraction: edgefraction, visual, cumSort: o.cum,
   });
-  resolveOutputUnit(ctx, pruned.graph);
+  resolveReportUnit(ctx, pruned.graph);
   // Text reports never say how many edges they dropped (pprof passes 0 there).
   const stats = { ...pruned, droppedEdges: visual ? pruned.droppedEdges : 0, nodeFraction: nodefraction, edgeFraction: edgefraction };
   const labels = reportLabels(ctx, pruned.graph, stats, visual);
@@ -173,8 +181,6 @@ export function computeTotal(p: Profile, valueIndex: number, meanIndex: number |
   }
   return div !== 0 ? Math.trunc(total / div) : total;
 }
-
-export const BASE_LABEL = 'pprof::base';
 
 function isDiffBase(s: Sample): boolean {
   return s.labels?.[BASE_LABEL]?.includes('true') ?? false;

@@ -8,6 +8,8 @@ export interface CliArgs {
   format: OutputFormat;
   json: boolean;
   output?: string;
+  /** -base FILE / -diff_base FILE: the snapshot to subtract */
+  base?: { file: string; diff: boolean };
   /** raw option values keyed by pprof name, validated later by parseOptions */
   options: Record<string, string | boolean>;
   inputs: string[];
@@ -60,6 +62,9 @@ export function parseArgs(argv: string[]): CliArgs {
       out.format = f as OutputFormat;
     } else if (name === 'json') {
       out.json = inline === undefined ? true : inline !== 'false';
+    } else if (name === 'base' || name === 'diff_base') {
+      if (out.base) throw new UsageError('give one of -base and -diff_base');
+      out.base = { file: value(), diff: name === 'diff_base' };
     } else if (name === 'output' || name === 'o') {
       out.output = value();
     } else if (name === 'help' || name === 'h') {
@@ -92,6 +97,8 @@ Options (pprof's names and defaults; -name=value, -name value or --name=value):
   -noinlines  -cum  -unit=U  -divide_by=N  -relative_percentages  -drop_negative  -compact_labels
   -inuse_space -inuse_objects -alloc_space -alloc_objects -total_delay -mean_delay -contentions
   -hot_path[=false]   bold the heaviest call path (default on for -svg, off for -dot)
+  -base=FILE          subtract this earlier snapshot (what grew since)
+  -diff_base=FILE     the same, with percentages of the base (pprof -diff_base)
   -output=FILE        write there instead of stdout
 Regular expressions use Go's RE2 syntax. profile: a file (gzip'd or raw profile.proto, goroutine
 dump, folded stacks) or - for stdin.

@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseOptions } from '../options.js';
-import { loadProfile } from '../profile/load.js';
-import { dotReport, topReport, tracesReport } from '../pipeline.js';
-import { topJson } from '../report/json.js';
+import { loadProfile, loadProfileWithBase } from '../profile/load.js';
+import { produceReport } from '../reports.js';
 import { renderDot } from '../render/graphviz.js';
 import { finishSvg } from '../render/svg.js';
 import { describeError } from './errors.js';
@@ -29,27 +28,12 @@ export async function main(argv: string[]): Promise<number> {
     if (args.inputs.length !== 1) throw new UsageError(args.inputs.length === 0 ? 'no profile given (see hotpath -help)' : 'give one profile');
     const options = parseOptions(args.options);
     const bytes = await readInput(args.inputs[0]!);
-    const { profile } = loadProfile(bytes);
-    let out: string;
-    const warnings: string[] = [];
-    switch (args.format) {
-      case 'top': {
-        const r = topReport(profile, options);
-        warnings.push(...r.report.selected.warnings);
-        out = args.json ? JSON.stringify(topJson(r.report, r.rows), null, 2) + '\n' : r.text;
-        break;
-      }
-      case 'traces':
-        out = tracesReport(profile, options);
-        break;
-      case 'dot':
-      case 'svg': {
-        const r = dotReport(profile, options, {}, args.format === 'svg');
-        warnings.push(...r.report.selected.warnings);
-        out = args.format === 'dot' ? r.text : finishSvg(await renderDot(r.text, 'svg'));
-        break;
-      }
-    }
+    const { profile } = args.base
+      ? loadProfileWithBase(bytes, await readInput(args.base.file), args.base.diff)
+      : loadProfile(bytes);
+    const report = produceReport(profile, args.json ? 'json' : args.format, options);
+    const warnings = report.warnings;
+    const out = report.needsLayout ? finishSvg(await renderDot(report.text, 'svg')) : report.text;
     for (const w of warnings) process.stderr.write(`${w}\n`);
     if (args.output !== undefined) await writeFile(args.output, out);
     else await writeStdout(out);

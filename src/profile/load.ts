@@ -3,6 +3,7 @@ import { isGoroutineDump, parseGoroutineDump } from './goroutine-dump.js';
 import { parseFolded } from './folded.js';
 import type { Profile } from './model.js';
 import { normalizeProfile } from './normalize.js';
+import { subtractBase } from './base.js';
 
 /** What an input turned out to be. */
 export type InputKind = 'proto' | 'goroutine-dump' | 'folded';
@@ -13,12 +14,23 @@ export type InputKind = 'proto' | 'goroutine-dump' | 'folded';
  * from what pprof would start from.
  */
 export function loadProfile(bytes: Uint8Array, limits?: DecodeLimits): { profile: Profile; kind: InputKind } {
+  const { profile, kind } = readProfile(bytes, limits);
+  return { profile: normalizeProfile(profile), kind };
+}
+
+/** A profile compared against a base snapshot: -base (`diff` false) or -diff_base (`diff` true). */
+export function loadProfileWithBase(bytes: Uint8Array, baseBytes: Uint8Array, diff: boolean, limits?: DecodeLimits): { profile: Profile; kind: InputKind } {
+  const source = readProfile(bytes, limits);
+  const base = readProfile(baseBytes, limits);
+  return { profile: subtractBase(source.profile, base.profile, diff), kind: source.kind };
+}
+
+/** bytes → Profile as written, before normalization. */
+export function readProfile(bytes: Uint8Array, limits?: DecodeLimits): { profile: Profile; kind: InputKind } {
   const kind = sniffInput(bytes);
-  let raw: Profile;
-  if (kind === 'goroutine-dump') raw = parseGoroutineDump(textOf(bytes));
-  else if (kind === 'folded') raw = parseFolded(textOf(bytes));
-  else raw = decodeProfile(bytes, limits);
-  return { profile: normalizeProfile(raw), kind };
+  if (kind === 'goroutine-dump') return { profile: parseGoroutineDump(textOf(bytes)), kind };
+  if (kind === 'folded') return { profile: parseFolded(textOf(bytes)), kind };
+  return { profile: decodeProfile(bytes, limits), kind };
 }
 
 export function sniffInput(bytes: Uint8Array): InputKind {

@@ -1,6 +1,6 @@
 import type { Profile } from '../profile/model.js';
 import { goBase } from '../graph/node-info.js';
-import { percentage, scale, scaledLabel, label } from './units.js';
+import { label, makeValueFormatter, percentage, resolveOutputUnit, scale, smallestNodeValue } from './units.js';
 import { formatGoTime } from './goformat.js';
 import type { Graph } from '../graph/graph.js';
 import { cumValue, flatValue } from '../graph/graph.js';
@@ -26,31 +26,17 @@ export interface ReportContext {
 
 /** pprof's rpt.formatValue: divide_by first (truncating), then scale into the output unit. */
 export function formatValue(ctx: ReportContext, v: number): string {
-  if (ctx.divideBy !== 1 && ctx.divideBy > 0) v = Math.trunc(v * (1 / ctx.divideBy));
-  return scaledLabel(v, ctx.sampleUnit, ctx.outputUnit);
+  return makeValueFormatter(ctx.sampleUnit, ctx.outputUnit, ctx.divideBy)(v);
 }
 
 /** Picks the unit graph reports print in, from the final graph (spec §2.5). */
-export function resolveOutputUnit(ctx: ReportContext, g: Graph): void {
-  if (ctx.outputUnit !== 'minimum' || g.nodes.length === 0) return;
-  let minValue = 0;
-  for (const n of g.nodes) {
-    let v = Math.abs(flatValue(n));
-    if (v === 0) v = Math.abs(cumValue(n));
-    if (v > 0 && (minValue === 0 || v < minValue)) minValue = v;
-  }
-  let maxValue = ctx.total;
-  if (minValue === 0) minValue = maxValue;
-  const r = 1 / ctx.divideBy;
-  if (r > 0 && r !== 1) {
-    minValue = Math.trunc(minValue * r);
-    maxValue = Math.trunc(maxValue * r);
-  }
-  const minUnit = scale(minValue, ctx.sampleUnit, 'minimum')[1];
-  const maxUnit = scale(maxValue, ctx.sampleUnit, 'minimum')[1];
-  let unit = minUnit;
-  if (minUnit !== maxUnit && minValue * 100 < maxValue) unit = scale(100 * minValue, ctx.sampleUnit, 'minimum')[1];
-  ctx.outputUnit = unit !== '' ? unit : ctx.sampleUnit;
+export function resolveReportUnit(ctx: ReportContext, g: Graph): void {
+  ctx.outputUnit = resolveOutputUnit(ctx.outputUnit, g.nodes.length, {
+    sampleUnit: ctx.sampleUnit,
+    minValue: smallestNodeValue(g.nodes.map((n) => ({ flat: flatValue(n), cum: cumValue(n) }))),
+    maxValue: ctx.total,
+    divideBy: ctx.divideBy,
+  });
 }
 
 /** Header lines 1–6 of spec §8.2: File, Build ID, comments, Type, Time, Duration. */

@@ -48,6 +48,68 @@ export function mergeProfiles(srcs: Profile[]): Profile {
   return out;
 }
 
+/**
+ * Merge of one profile, without rebuilding it when it has nothing to deduplicate (the usual case):
+ * identical samples are still summed and all-zero samples dropped, so the result is what
+ * `mergeProfiles([p])` gives up to ids and object identity, which no report shows. Copying 23k
+ * locations only to find them all distinct was the costliest step of normalizing a large profile.
+ * Consumes `p`: its locations may be repointed at an equal, earlier mapping.
+ */
+export function compactProfile(p: Profile): Profile {
+  shareEqualMappings(p);
+  if (hasDuplicates(p)) return mergeProfiles([p]);
+  const buckets = new Map<number | string, Sample[]>();
+  const samples: Sample[] = [];
+  for (const s of p.samples) {
+    if (isZero(s)) continue;
+    const key = s.labels || s.numLabels ? `${stackHash(s.locations)}\u0001${labelKey(s)}` : stackHash(s.locations);
+    let bucket = buckets.get(key);
+    if (bucket === undefined) buckets.set(key, (bucket = []));
+    const same = bucket.find((b) => sameStack(b.locations, s.locations));
+    if (same === undefined) {
+      bucket.push(s);
+      samples.push(s);
+      continue;
+    }
+    const merged = { ...same, values: same.values.map((v, i) => v + s.values[i]!) };
+    bucket[bucket.indexOf(same)] = merged;
+    samples[samples.indexOf(same)] = merged;
+  }
+  const used = new Set(p.locations.map((l) => l.mapping));
+  return { ...p, mappings: p.mappings.filter((m, i) => i === 0 || used.has(m)), samples };
+}
+
+/**
+ * pprof's merge treats mappings of equal size, offset and build ID (or file) as one, shifting addresses
+ * by the difference of their starts. Repoint locations at the first of each such group, in place.
+ */
+function shareEqualMappings(p: Profile): void {
+  const first = new Map<string, Mapping>();
+  const canonical = new Map<Mapping, Mapping>();
+  for (const m of p.mappings) {
+    const key = mappingKey(m);
+    const c = first.get(key);
+    if (c === undefined) first.set(key, m);
+    else canonical.set(m, c);
+  }
+  if (canonical.size === 0) return;
+  for (const l of p.locations) {
+    const c = l.mapping && canonical.get(l.mapping);
+    if (c === undefined) continue;
+    l.address = BigInt.asUintN(64, l.address + (c.start - l.mapping!.start));
+    l.mapping = c;
+  }
+}
+
+/** Are any two functions or locations equal in the sense of pprof's merge keys? */
+function hasDuplicates(p: Profile): boolean {
+  const seen = new Set<string>();
+  const fresh = (key: string) => !seen.has(key) && (seen.add(key), true);
+  for (const f of p.functions) if (!fresh(`f${f.startLine}\u0000${f.name}\u0000${f.systemName}\u0000${f.filename}`)) return true;
+  for (const l of p.locations) if (!fresh(`l${locationKey(l)}`)) return true;
+  return false;
+}
+
 function isZero(s: Sample): boolean {
   for (const v of s.values) if (v !== 0) return false;
   return true;

@@ -1,14 +1,14 @@
 import { compileRegex, type Matcher } from '../regex.js';
-import { mergeProfiles } from './merge.js';
+import { compactProfile } from './merge.js';
 import type { Mapping, Profile } from './model.js';
 
 /**
  * What pprof does to every profile before any report (spec §1.6, Go 1.19 order): a fake mapping when
  * there is none, compaction (Merge of the single profile), the demangling heuristic, drop_frames.
- * Returns a new Profile; the input is left untouched.
+ * Consumes its input (names and locations are rewritten in place): pass a freshly decoded profile.
  */
 export function normalizeProfile(p: Profile): Profile {
-  return finishNormalizing(mergeProfiles([withMapping(p)]));
+  return finishNormalizing(compactProfile(withMapping(p)));
 }
 
 /** The steps after merging, shared with -base/-diff_base, which merge two profiles instead of one. */

@@ -1,0 +1,264 @@
+/**
+ * The HTTP service: routes, request bookkeeping (id, log line, metrics), problem+json errors and
+ * graceful shutdown, around one RenderPool.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { RenderPool } from '../render/pool.js';
+import type { BodyMeter } from './body.js';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { loadPage, type Page } from './page.js';
+import { HttpProblem, problemFromError, sendProblem } from './problem.js';
+import { renderHandler } from './render.js';
+
+/** What the routes share; `state` changes as the server starts and stops. */
+export interface AppDeps {
+  config: ServerConfig;
+  pool: RenderPool;
+  metrics: ServerMetrics;
+  logger: Logger;
+  page: Page;
+  state: ServerState;
+}
+
+export interface ServerState {
+  /** every render worker loaded Graphviz once */
+  workersReady: boolean;
+  /** SIGTERM received: finishing in-flight requests, taking no new work */
+  draining: boolean;
+  inFlight: number;
+  /** called whenever inFlight drops */
+  onIdle?: () => void;
+}
+
+/** Sandboxed when opened directly: the SVG's own pan/zoom script runs, but in an opaque origin. */
+const SVG_CSP = "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, pool, metrics, logger, page, state } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  // Express 5's default "simple" parser: repeated keys become arrays (refused in parseRenderQuery).
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    const incoming = req.get('x-request-id');
+    const id = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const meter: BodyMeter = { bytes: 0 };
+    res.locals['requestId'] = id;
+    res.locals['bodyMeter'] = meter;
+    res.locals['route'] = 'unmatched';
+    res.setHeader('X-Request-Id', id);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (state.draining) res.setHeader('Connection', 'close');
+    state.inFlight++;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      state.inFlight--;
+      const route = res.locals['route'] as string;
+      const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
+      const seconds = (performance.now() - started) / 1000;
+      metrics.requests.inc({ route, method: req.method, status: String(status) });
+      metrics.requestSeconds.observe({ route }, seconds);
+      if (meter.bytes > 0) metrics.bytesIn.inc({ route }, meter.bytes);
+      logger.info({
+        id,
+        method: req.method,
+        route,
+        status,
+        ms: Math.round(seconds * 10_000) / 10,
+        bytes_in: meter.bytes,
+        bytes_out: Number(res.getHeader('content-length')) || 0,
+      });
+      state.onIdle?.();
+    };
+    res.on('finish', finish);
+    res.on('close', finish);
+    next();
+  });
+
+  const named = (route: string) => (_req: Request, res: Response, next: NextFunction) => {
+    res.locals['route'] = route;
+    next();
+  };
+
+  app.get('/', named('/'), (_req, res) => {
+    res.setHeader('Content-Security-Policy', page.csp);
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.type('html').send(page.html);
+  });
+
+  app.get('/healthz', named('/healthz'), (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', named('/readyz'), (_req, res) => {
+    const stats = pool.stats();
+    const ready = state.workersReady && !state.draining && stats.size > 0;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : state.draining ? 'draining' : 'starting',
+      workers: stats.size,
+      busy: stats.busy,
+      queued: stats.queued,
+    });
+  });
+
+  app.get('/metrics', named('/metrics'), async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const openapi = JSON.stringify(openApiDocument(config), null, 2) + '\n';
+  app.get('/openapi.json', named('/openapi.json'), (_req, res) => {
+    res.type('application/json').send(openapi);
+  });
+
+  app.post('/v1/render', named('/v1/render'), (req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', SVG_CSP);
+    next();
+  }, renderHandler({ config, pool, metrics }));
+
+  app.all('/v1/render', named('/v1/render'), () => {
+    throw new HttpProblem('method-not-allowed', 'POST the profile to /v1/render', {}, { Allow: 'POST' });
+  });
+
+  app.use(() => {
+    throw new HttpProblem('not-found', 'no such route; see /openapi.json');
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const mapped = problemFromError(err);
+    if (mapped.unexpected) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      logger.error({ id: res.locals['requestId'] as string, msg: 'unexpected error', error: `${e.name}: ${e.message}`, stack: e.stack });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.removeHeader('Content-Security-Policy');
+    // A body we stopped reading (over the cap, or refused before reading) must not be parsed as the next request.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendProblem(res, mapped);
+  });
+
+  return app;
+}
+
+export interface RunningServer {
+  /** e.g. http://localhost:8080 */
+  url: string;
+  port: number;
+  config: ServerConfig;
+  server: http.Server;
+  pool: RenderPool;
+  metrics: ServerMetrics;
+  state: ServerState;
+  /** Resolves once every render worker has loaded Graphviz. */
+  ready(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish for up to `graceMs` (then cuts
+   * them), stops the render workers. Idempotent. Resolves to whether the grace period ran out.
+   */
+  shutdown(graceMs?: number): Promise<{ timedOut: boolean }>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** the page template, for tests that do not run from the repository layout */
+  page?: Page;
+}
+
+export async function startServer(overrides: Partial<ServerConfig> = {}, opts: StartOptions = {}): Promise<RunningServer> {
+  const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
+  const logger = opts.logger ?? createLogger(config.log);
+  const page = opts.page ?? loadPage();
+  const pool = new RenderPool({ size: config.renderWorkers, maxQueue: config.renderQueue, deadlineMs: config.renderDeadlineMs });
+  const state: ServerState = { workersReady: false, draining: false, inFlight: 0 };
+  const workersReady = pool.ready().then(
+    () => {
+      state.workersReady = true;
+    },
+    (err: Error) => {
+      logger.error({ msg: 'render workers failed to start', error: err.message });
+      throw err;
+    },
+  );
+  workersReady.catch(() => undefined); // reported above; /readyz keeps answering 503
+  const metrics = createMetrics(pool);
+  const app = createApp({ config, pool, metrics, logger, page, state });
+  const server = http.createServer(app);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = config.host === undefined || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+
+  let stopping: Promise<{ timedOut: boolean }> | undefined;
+  const shutdown = (graceMs = config.shutdownGraceMs) => {
+    stopping ??= (async () => {
+      state.draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timedOut = await waitForIdle(state, graceMs);
+      server.closeAllConnections();
+      await closed;
+      await pool.close();
+      return { timedOut };
+    })();
+    return stopping;
+  };
+
+  return {
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    port,
+    config,
+    server,
+    pool,
+    metrics,
+    state,
+    ready: () => workersReady,
+    shutdown,
+  };
+}
+
+/** Resolves when no request is in flight (false) or when `graceMs` has passed (true). */
+function waitForIdle(state: ServerState, graceMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (state.inFlight === 0) {
+      resolve(false);
+      return;
+    }
+    const timer = setTimeout(() => {
+      state.onIdle = undefined;
+      resolve(true);
+    }, graceMs);
+    state.onIdle = () => {
+      if (state.inFlight > 0) return;
+      clearTimeout(timer);
+      state.onIdle = undefined;
+      resolve(false);
+    };
+  });
+}

@@ -1,0 +1,87 @@
+import os from 'node:os';
+
+/**
+ * Everything the service can be tuned with, and where each value comes from: environment variables
+ * for `npm start` and the Dockerfile, plain overrides for tests and benchmarks.
+ */
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  /** Interface to bind; undefined binds every interface (what a container needs). */
+  host?: string;
+  /** Largest request body accepted, before any decompression. */
+  maxBodyBytes: number;
+  /** Largest profile after gunzip; a gzip bomb stops here. */
+  maxInflatedBytes: number;
+  /** Per-render deadline, queue time included; past it the answer is 504. */
+  renderDeadlineMs: number;
+  /** Most nodes an SVG may have: Graphviz layout time grows steeply and very large graphs crash it. */
+  maxSvgNodes: number;
+  /** Render worker threads. */
+  renderWorkers: number;
+  /** Renders allowed to wait for a worker; one more answers 503. */
+  renderQueue: number;
+  /** On SIGTERM, how long in-flight requests may take before connections are cut. */
+  shutdownGraceMs: number;
+  /** One JSON line per request on stdout. */
+  log: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 8080,
+  maxBodyBytes: 64 * MiB,
+  maxInflatedBytes: 512 * MiB,
+  renderDeadlineMs: 10_000,
+  maxSvgNodes: 2000,
+  renderWorkers: os.availableParallelism(),
+  renderQueue: 64,
+  shutdownGraceMs: 10_000,
+  log: true,
+};
+
+/** The variables read by configFromEnv, for the docs and error messages. */
+export const ENV_NAMES: Record<Exclude<keyof ServerConfig, 'log' | 'host'>, string> = {
+  port: 'PORT',
+  maxBodyBytes: 'HOTPATH_MAX_BODY_BYTES',
+  maxInflatedBytes: 'HOTPATH_MAX_INFLATED_BYTES',
+  renderDeadlineMs: 'HOTPATH_RENDER_DEADLINE_MS',
+  maxSvgNodes: 'HOTPATH_MAX_SVG_NODES',
+  renderWorkers: 'HOTPATH_RENDER_WORKERS',
+  renderQueue: 'HOTPATH_RENDER_QUEUE',
+  shutdownGraceMs: 'HOTPATH_SHUTDOWN_GRACE_MS',
+};
+
+/** Minimum accepted value of each numeric setting (port 0 means "any free port"). */
+const MINIMUM: Record<keyof typeof ENV_NAMES, number> = {
+  port: 0,
+  maxBodyBytes: 1,
+  maxInflatedBytes: 1,
+  renderDeadlineMs: 1,
+  maxSvgNodes: 1,
+  renderWorkers: 1,
+  renderQueue: 0,
+  shutdownGraceMs: 0,
+};
+
+/**
+ * Reads the configuration from environment variables, defaults for the unset ones. A value that is
+ * not a whole number in range throws, naming the variable: a typo must not silently become a default.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const config: ServerConfig = { ...DEFAULT_CONFIG };
+  for (const key of Object.keys(ENV_NAMES) as (keyof typeof ENV_NAMES)[]) {
+    const name = ENV_NAMES[key];
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < MINIMUM[key] || (key === 'port' && n > 65535)) {
+      throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number ≥ ${MINIMUM[key]}${key === 'port' ? ' and ≤ 65535' : ''}`);
+    }
+    config[key] = n;
+  }
+  if (env['HOST'] !== undefined && env['HOST'] !== '') config.host = env['HOST'];
+  config.log = env['HOTPATH_LOG'] !== '0' && env['HOTPATH_LOG'] !== 'false';
+  return config;
+}

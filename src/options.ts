@@ -51,6 +51,11 @@ export const reportOptionsSchema = z.object({
   relative_percentages: flag.default(false).describe('percentages of the filtered total instead of the whole profile'),
   drop_negative: flag.default(false).describe('drop nodes with negative values (diff profiles)'),
   compact_labels: flag.default(false).describe('omit the profile header lines from text reports'),
+  minwidth: z.string().max(20).regex(/^\d+(\.\d+)?%?$/, 'a width in px (0.1) or a share such as 0.5%').optional()
+    .describe('flame graphs: leave out frames narrower than this (px, or % of the total); default 0.1 px'),
+  palette: z.enum(['package', 'hot']).optional().describe('flame graphs: colour by package (default) or flamegraph.pl\'s hot palette'),
+  fail_on_growth: number(z.number().int().min(0)).optional().describe('leaks: fail when a goroutine group grew by more than N against the base'),
+  max_goroutines: number(z.number().int().min(0)).optional().describe('leaks: fail when there are more than N goroutines'),
   hot_path: flag.optional().describe('highlight the heaviest call path (hotpath only; default on for SVG, off for DOT)'),
 }).strict();
 

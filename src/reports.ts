@@ -1,13 +1,19 @@
+import { OptionsError } from './errors.js';
 import type { ReportOptions } from './options.js';
 import type { Profile } from './profile/model.js';
-import { dotReport, topReport, tracesReport, type ReportEnv } from './pipeline.js';
+import { loadProfile, loadProfileWithBase, type InputKind } from './profile/load.js';
+import type { DecodeLimits } from './profile/decode.js';
+import { dotReport, selectSamples, topReport, tracesReport, type ReportEnv } from './pipeline.js';
 import { topJson } from './report/json.js';
+import { renderFlameGraph } from './flame/svg.js';
+import { toFolded } from './profile/folded.js';
+import { checkLeakBudget, formatLeakReportText, leakReport } from './goroutines/leaks.js';
 
 /**
  * Every report hotpath produces, by name: the one table the CLI and the HTTP service both dispatch on,
  * so the same options give the same bytes in both.
  */
-export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg'] as const;
+export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
 export type ReportName = (typeof REPORT_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<ReportName, string> = {
@@ -16,7 +22,36 @@ export const CONTENT_TYPES: Record<ReportName, string> = {
   traces: 'text/plain; charset=utf-8',
   dot: 'text/vnd.graphviz; charset=utf-8',
   svg: 'image/svg+xml',
+  flame: 'image/svg+xml',
+  icicle: 'image/svg+xml',
+  folded: 'text/plain; charset=utf-8',
+  leaks: 'text/plain; charset=utf-8',
+  'leaks.json': 'application/json',
 };
+
+/**
+ * What a report reads. pprof's graph reports see one profile with the base subtracted; flame graphs and
+ * the leak report compare the two snapshots side by side, so they keep the base apart.
+ */
+export interface ReportInput {
+  profile: Profile;
+  base?: Profile;
+  kind: InputKind;
+}
+
+const SIDE_BY_SIDE = new Set<ReportName>(['flame', 'icicle', 'leaks', 'leaks.json']);
+
+export function loadReportInput(
+  name: ReportName, bytes: Uint8Array, base?: { bytes: Uint8Array; diff: boolean }, limits?: DecodeLimits,
+): ReportInput {
+  if (base === undefined) return loadProfile(bytes, limits);
+  if (SIDE_BY_SIDE.has(name)) {
+    const { profile, kind } = loadProfile(bytes, limits);
+    return { profile, kind, base: loadProfile(base.bytes, limits).profile };
+  }
+  if (name === 'folded') throw new OptionsError('folded stacks of a difference are not defined: use -flame with a base', 'base');
+  return loadProfileWithBase(bytes, base.bytes, base.diff, limits);
+}
 
 export interface ReportOutput {
   /** the report itself, or for `svg` the DOT still to be laid out by Graphviz */
@@ -25,25 +60,58 @@ export interface ReportOutput {
   needsLayout: boolean;
   /** pprof's stderr notes, e.g. "Focus expression matched no samples" */
   warnings: string[];
+  /** budget breaches (leak report with fail_on_growth / max_goroutines): the CLI exits 1 on any */
+  breaches: string[];
 }
 
-export function produceReport(profile: Profile, name: ReportName, o: ReportOptions, env: ReportEnv = {}): ReportOutput {
+export function produceReport(input: ReportInput | Profile, name: ReportName, o: ReportOptions, env: ReportEnv = {}): ReportOutput {
+  const { profile, base } = 'samples' in input ? { profile: input, base: undefined } : input;
+  const out = (text: string, warnings: string[] = [], needsLayout = false, breaches: string[] = []): ReportOutput =>
+    ({ text, needsLayout, warnings, breaches });
   switch (name) {
     case 'top': {
       const r = topReport(profile, o, env);
-      return { text: r.text, needsLayout: false, warnings: r.report.selected.warnings };
+      return out(r.text, r.report.selected.warnings);
     }
     case 'json': {
       const r = topReport(profile, o, env);
-      return { text: JSON.stringify(topJson(r.report, r.rows), null, 2) + '\n', needsLayout: false, warnings: r.report.selected.warnings };
+      return out(JSON.stringify(topJson(r.report, r.rows), null, 2) + '\n', r.report.selected.warnings);
     }
     case 'traces':
-      return { text: tracesReport(profile, o, env), needsLayout: false, warnings: [] };
+      return out(tracesReport(profile, o, env), selectSamples(profile, o, env).warnings);
     case 'dot':
     case 'svg': {
       // The hot path is drawn by default in SVG only, so that -dot stays pprof's DOT.
       const r = dotReport(profile, o, env, name === 'svg');
-      return { text: r.text, needsLayout: name === 'svg', warnings: r.report.selected.warnings };
+      return out(r.text, r.report.selected.warnings, name === 'svg');
+    }
+    case 'flame':
+    case 'icicle': {
+      const s = selectSamples(profile, o, env);
+      const b = base ? selectSamples(base, o, env) : undefined;
+      const svg = renderFlameGraph(s.profile, {
+        valueIndex: s.valueIndex, base: b?.profile, inverted: name === 'icicle', palette: o.palette,
+        minWidth: o.minwidth === undefined ? undefined : o.minwidth.endsWith('%') ? o.minwidth : Number(o.minwidth),
+        title: flameTitle(s.ctx.sampleType, s.ctx.profile, name, b !== undefined),
+      });
+      return out(svg, s.warnings);
+    }
+    case 'folded': {
+      const s = selectSamples(profile, o, env);
+      return out(toFolded(s.profile, s.valueIndex), s.warnings);
+    }
+    case 'leaks':
+    case 'leaks.json': {
+      const report = leakReport(profile, { base });
+      const breaches = checkLeakBudget(report, { failOnGrowth: o.fail_on_growth, maxGoroutines: o.max_goroutines });
+      const text = name === 'leaks' ? formatLeakReportText(report) : JSON.stringify({ ...report, breaches }, null, 2) + '\n';
+      return out(text, [], false, breaches);
     }
   }
+}
+
+function flameTitle(sampleType: string, p: Profile, name: string, diff: boolean): string {
+  const file = p.mappings[0]?.file.split('/').pop();
+  const what = diff ? 'Differential flame graph' : name === 'icicle' ? 'Icicle graph' : 'Flame graph';
+  return `${what}: ${sampleType}${file ? ` — ${file}` : ''}`;
 }

@@ -1,7 +1,7 @@
 import { OPTION_NAMES } from '../options.js';
 
 /** What `hotpath` writes. pprof's report flags, plus hotpath's own. */
-export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg'] as const;
+export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'flame', 'icicle', 'folded', 'leaks'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface CliArgs {
@@ -77,7 +77,7 @@ export function parseArgs(argv: string[]): CliArgs {
       throw new UsageError(`unknown flag -${name} (see hotpath -help)`);
     }
   }
-  if (out.json && out.format !== 'top') throw new UsageError('-json goes with -top');
+  if (out.json && out.format !== 'top' && out.format !== 'leaks') throw new UsageError('-json goes with -top or -leaks');
   return out;
 }
 
@@ -88,6 +88,10 @@ Reports (pprof's names; default -top):
   -traces    every sample's stack
   -dot       call graph in Graphviz DOT, as go tool pprof -dot
   -svg       call graph rendered to SVG (Graphviz WASM, no dot binary)
+  -flame     interactive flame graph SVG (-icicle: upside down); with -base, a differential one
+  -folded    folded stacks (a;b;c 42), for flamegraph.pl, speedscope, …
+  -leaks     goroutine leak report: goroutines grouped by stack, biggest first; with -base, what grew
+             (-json for JSON; -fail_on_growth=N, -max_goroutines=N exit 1 on a breach)
 
 Options (pprof's names and defaults; -name=value, -name value or --name=value):
   -sample_index=NAME|N  -mean  -nodecount=N  -nodefraction=F  -edgefraction=F  -trim=false
@@ -97,6 +101,7 @@ Options (pprof's names and defaults; -name=value, -name value or --name=value):
   -noinlines  -cum  -unit=U  -divide_by=N  -relative_percentages  -drop_negative  -compact_labels
   -inuse_space -inuse_objects -alloc_space -alloc_objects -total_delay -mean_delay -contentions
   -hot_path[=false]   bold the heaviest call path (default on for -svg, off for -dot)
+  -minwidth=PX|N%     flame graphs: hide narrower frames (default 0.1 px)   -palette=package|hot
   -base=FILE          subtract this earlier snapshot (what grew since)
   -diff_base=FILE     the same, with percentages of the base (pprof -diff_base)
   -output=FILE        write there instead of stdout

@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseOptions } from '../options.js';
-import { loadProfile, loadProfileWithBase } from '../profile/load.js';
-import { produceReport } from '../reports.js';
+import { loadReportInput, produceReport, type ReportName } from '../reports.js';
 import { renderDot } from '../render/graphviz.js';
 import { finishSvg } from '../render/svg.js';
 import { describeError } from './errors.js';
@@ -27,17 +26,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (args.inputs.length !== 1) throw new UsageError(args.inputs.length === 0 ? 'no profile given (see hotpath -help)' : 'give one profile');
     const options = parseOptions(args.options);
+    const name: ReportName = args.json ? (args.format === 'leaks' ? 'leaks.json' : 'json') : args.format;
     const bytes = await readInput(args.inputs[0]!);
-    const { profile } = args.base
-      ? loadProfileWithBase(bytes, await readInput(args.base.file), args.base.diff)
-      : loadProfile(bytes);
-    const report = produceReport(profile, args.json ? 'json' : args.format, options);
+    const base = args.base ? { bytes: await readInput(args.base.file), diff: args.base.diff } : undefined;
+    const report = produceReport(loadReportInput(name, bytes, base), name, options);
     const warnings = report.warnings;
     const out = report.needsLayout ? finishSvg(await renderDot(report.text, 'svg')) : report.text;
     for (const w of warnings) process.stderr.write(`${w}\n`);
     if (args.output !== undefined) await writeFile(args.output, out);
     else await writeStdout(out);
-    return 0;
+    for (const b of report.breaches) process.stderr.write(`hotpath: budget exceeded: ${b}\n`);
+    return report.breaches.length > 0 ? 1 : 0;
   } catch (e) {
     const { message, code } = describeError(e);
     process.stderr.write(`hotpath: ${message}\n`);

@@ -67,3 +67,25 @@ export class RenderError extends Error {
     super(message);
   }
 }
+
+export type SourceArchiveErrorCode =
+  | 'unsupported'      // not a .tar.gz, .tar or .zip, or a feature we do not read (zip64, encryption, sparse files)
+  | 'malformed'        // a broken header, checksum, size or compressed stream
+  | 'unsafe_path'      // an entry named with `../`, an absolute path or a NUL
+  | 'link'             // a symlink or hardlink entry
+  | 'special_file'     // a device, fifo or socket entry
+  | 'too_large'        // unpacked contents over the size cap
+  | 'too_many_files';  // more entries than the count cap
+
+/** An uploaded sources archive (for -list) that is refused; nothing of it is used. */
+export class SourceArchiveError extends Error {
+  override name = 'SourceArchiveError';
+  constructor(
+    readonly code: SourceArchiveErrorCode,
+    message: string,
+    /** the entry at fault, as the archive names it */
+    readonly entry?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,8 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseOptions } from '../options.js';
 import { loadReportInput, produceReport, type ReportName } from '../reports.js';
-import { renderDot } from '../render/graphviz.js';
-import { finishSvg } from '../render/svg.js';
 import { describeError } from './errors.js';
 import { parseArgs, USAGE, UsageError, type CliArgs } from './args.js';
 
@@ -31,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     const base = args.base ? { bytes: await readInput(args.base.file), diff: args.base.diff } : undefined;
     const report = produceReport(loadReportInput(name, bytes, base), name, options);
     const warnings = report.warnings;
-    const out = report.needsLayout ? finishSvg(await renderDot(report.text, 'svg')) : report.text;
+    const out = report.needsLayout ? await layout(report.text) : report.text;
     for (const w of warnings) process.stderr.write(`${w}\n`);
     if (args.output !== undefined) await writeFile(args.output, out);
     else await writeStdout(out);
@@ -42,6 +40,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hotpath: ${message}\n`);
     return code;
   }
+}
+
+/** Graphviz (WASM) is loaded only when a report needs a layout: text reports start faster without it. */
+async function layout(dot: string): Promise<string> {
+  const [{ renderDot }, { finishSvg }] = await Promise.all([import('../render/graphviz.js'), import('../render/svg.js')]);
+  return finishSvg(await renderDot(dot, 'svg'));
 }
 
 async function readInput(name: string): Promise<Uint8Array> {

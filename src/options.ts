@@ -51,6 +51,10 @@ export const reportOptionsSchema = z.object({
   relative_percentages: flag.default(false).describe('percentages of the filtered total instead of the whole profile'),
   drop_negative: flag.default(false).describe('drop nodes with negative values (diff profiles)'),
   compact_labels: flag.default(false).describe('omit the profile header lines from text reports'),
+  list: regex.describe('list report: the functions (RE2) whose source lines to annotate'),
+  peek: regex.describe('peek report: the functions (RE2) whose callers and callees to show'),
+  source_path: z.string().max(4096).optional().describe('CLI only: directories (":"-separated) to find sources in for list'),
+  trim_path: z.string().max(4096).optional().describe('CLI only: path prefixes to trim from source file names for list'),
   minwidth: z.string().max(20).regex(/^\d+(\.\d+)?%?$/, 'a width in px (0.1) or a share such as 0.5%').optional()
     .describe('flame graphs: leave out frames narrower than this (px, or % of the total); default 0.1 px'),
   palette: z.enum(['package', 'hot']).optional().describe('flame graphs: colour by package (default) or flamegraph.pl\'s hot palette'),

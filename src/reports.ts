@@ -8,12 +8,15 @@ import { topJson } from './report/json.js';
 import { renderFlameGraph } from './flame/svg.js';
 import { toFolded } from './profile/folded.js';
 import { checkLeakBudget, formatLeakReportText, leakReport } from './goroutines/leaks.js';
+import { peekReport } from './report/peek.js';
+import { listReport } from './report/list.js';
+import { memorySources, type SourceReader } from './report/sources.js';
 
 /**
  * Every report hotpath produces, by name: the one table the CLI and the HTTP service both dispatch on,
  * so the same options give the same bytes in both.
  */
-export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
+export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'list', 'peek', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
 export type ReportName = (typeof REPORT_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<ReportName, string> = {
@@ -22,6 +25,8 @@ export const CONTENT_TYPES: Record<ReportName, string> = {
   traces: 'text/plain; charset=utf-8',
   dot: 'text/vnd.graphviz; charset=utf-8',
   svg: 'image/svg+xml',
+  list: 'text/plain; charset=utf-8',
+  peek: 'text/plain; charset=utf-8',
   flame: 'image/svg+xml',
   icicle: 'image/svg+xml',
   folded: 'text/plain; charset=utf-8',
@@ -37,6 +42,8 @@ export interface ReportInput {
   profile: Profile;
   base?: Profile;
   kind: InputKind;
+  /** where `list` finds source files: directories (CLI) or an uploaded archive (server) */
+  sources?: SourceReader;
 }
 
 const SIDE_BY_SIDE = new Set<ReportName>(['flame', 'icicle', 'leaks', 'leaks.json']);
@@ -65,7 +72,7 @@ export interface ReportOutput {
 }
 
 export function produceReport(input: ReportInput | Profile, name: ReportName, o: ReportOptions, env: ReportEnv = {}): ReportOutput {
-  const { profile, base } = 'samples' in input ? { profile: input, base: undefined } : input;
+  const { profile, base, sources } = 'samples' in input ? { profile: input, base: undefined, sources: undefined } : input;
   const out = (text: string, warnings: string[] = [], needsLayout = false, breaches: string[] = []): ReportOutput =>
     ({ text, needsLayout, warnings, breaches });
   switch (name) {
@@ -85,6 +92,13 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
       const r = dotReport(profile, o, env, name === 'svg');
       return out(r.text, r.report.selected.warnings, name === 'svg');
     }
+    case 'peek':
+      if (!o.peek) throw new OptionsError('peek needs a regexp: peek=REGEX', 'peek');
+      return out(peekReport(profile, o.peek, o, env), selectSamples(profile, o, env).warnings);
+    case 'list':
+      if (!o.list) throw new OptionsError('list needs a regexp: list=REGEX', 'list');
+      // Without sources (the service, unless an archive came with the upload) list still prints every line's costs.
+      return out(listReport(profile, o.list, o, { sources: sources ?? memorySources({}), env }), selectSamples(profile, o, env).warnings);
     case 'flame':
     case 'icicle': {
       const s = selectSamples(profile, o, env);

@@ -1,5 +1,5 @@
 /**
- * Fidelity: every -top, -traces and -dot golden of the corpus (recorded with Go 1.19's `go tool pprof`,
+ * Fidelity: every -top, -traces, -dot, -list and -peek golden of the corpus (recorded with Go 1.19's `go tool pprof`,
  * flags in golden/INDEX.tsv) run through hotpath with the same flags. Text must be identical; DOT too,
  * except for diff profiles, where pprof's own edge order is random run to run and only the line sets
  * are compared. The few goldens that record pprof behaviour we differ from on purpose are checked for
@@ -8,12 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from '../src/cli/args.js';
 import { parseOptions } from '../src/options.js';
 import { loadProfile, loadProfileWithBase } from '../src/profile/load.js';
 import { produceReport } from '../src/reports.js';
 import { ProfileError } from '../src/errors.js';
-import { goldenCases, inputPath, readGolden, type GoldenCase } from './support/goldens.js';
+import { CORPUS, goldenCases, inputPath, readGolden, type GoldenCase } from './support/goldens.js';
+import { directorySources } from '../src/report/sources.js';
 
 /** Goldens that record pprof behaviour hotpath deliberately does not reproduce (see README). */
 const DELIBERATE: Record<string, string> = {
@@ -33,11 +35,16 @@ function run(c: GoldenCase): string {
   const { profile } = c.inputs.length === 2
     ? loadProfileWithBase(bytes, readFileSync(inputPath(c.inputs[0]!)), c.flags.includes('-diff_base'))
     : loadProfile(bytes);
-  return produceReport(profile, args.format === 'top' && args.json ? 'json' : args.format, parseOptions(args.options), { timeZone: 'UTC' }).text;
+  const options = parseOptions(args.options);
+  // -source_path in INDEX.tsv is relative to the corpus folder, where the goldens were recorded.
+  const sources = args.format === 'list'
+    ? directorySources((options.source_path ?? '').split(':').filter(Boolean).map((d) => path.resolve(CORPUS, d)), { cwd: CORPUS })
+    : undefined;
+  return produceReport({ profile, kind: 'proto', sources }, args.json ? 'json' : args.format, options, { timeZone: 'UTC' }).text;
 }
 
 const reportFlag = (c: GoldenCase) => c.flags[0];
-const cases = goldenCases().filter((c) => ['-top', '-traces', '-dot'].includes(reportFlag(c)!) && !isHuge(c));
+const cases = goldenCases().filter((c) => (['-top', '-traces', '-dot'].includes(reportFlag(c)!) || /^-(list|peek)=/.test(reportFlag(c)!)) && !isHuge(c));
 
 test('the corpus has the goldens this suite expects', () => {
   assert.ok(cases.length >= 160, `only ${cases.length} top/traces/dot goldens found`);

@@ -1,7 +1,7 @@
 import { OPTION_NAMES } from '../options.js';
 
 /** What `hotpath` writes. pprof's report flags, plus hotpath's own. */
-export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'flame', 'icicle', 'folded', 'leaks'] as const;
+export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'list', 'peek', 'flame', 'icicle', 'folded', 'leaks'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface CliArgs {
@@ -55,7 +55,13 @@ export function parseArgs(argv: string[]): CliArgs {
       if (next === undefined) throw new UsageError(`flag -${name} needs a value`);
       return next;
     };
-    if ((OUTPUT_FORMATS as readonly string[]).includes(name) || name === 'text') {
+    if (name === 'list' || name === 'peek') {
+      // pprof's -list=REGEX and -peek=REGEX name the report and its argument at once.
+      if (formatSet !== undefined && formatSet !== name) throw new UsageError(`choose one report: -${formatSet} or -${name}`);
+      formatSet = name;
+      out.format = name;
+      out.options[name] = value();
+    } else if ((OUTPUT_FORMATS as readonly string[]).includes(name) || name === 'text') {
       const f = name === 'text' ? 'top' : name;
       if (formatSet !== undefined && formatSet !== f) throw new UsageError(`choose one report: -${formatSet} or -${f}`);
       formatSet = f;
@@ -88,6 +94,8 @@ Reports (pprof's names; default -top):
   -traces    every sample's stack
   -dot       call graph in Graphviz DOT, as go tool pprof -dot
   -svg       call graph rendered to SVG (Graphviz WASM, no dot binary)
+  -list=RE   source lines of the matching functions, with their costs (-source_path=DIR[:DIR…])
+  -peek=RE   callers and callees of the matching functions
   -flame     interactive flame graph SVG (-icicle: upside down); with -base, a differential one
   -folded    folded stacks (a;b;c 42), for flamegraph.pl, speedscope, …
   -leaks     goroutine leak report: goroutines grouped by stack, biggest first; with -base, what grew

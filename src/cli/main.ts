@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseOptions } from '../options.js';
 import { loadReportInput, produceReport, type ReportName } from '../reports.js';
+import { directorySources } from '../report/sources.js';
 import { describeError } from './errors.js';
 import { parseArgs, USAGE, UsageError, type CliArgs } from './args.js';
 
@@ -27,7 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     const name: ReportName = args.json ? (args.format === 'leaks' ? 'leaks.json' : 'json') : args.format;
     const bytes = await readInput(args.inputs[0]!);
     const base = args.base ? { bytes: await readInput(args.base.file), diff: args.base.diff } : undefined;
-    const report = produceReport(loadReportInput(name, bytes, base), name, options);
+    const input = loadReportInput(name, bytes, base);
+    if (name === 'list') input.sources = directorySources(options.source_path ?? '', { trimPath: options.trim_path });
+    const report = produceReport(input, name, options);
     const warnings = report.warnings;
     const out = report.needsLayout ? await layout(report.text) : report.text;
     for (const w of warnings) process.stderr.write(`${w}\n`);

@@ -26,7 +26,7 @@ export class FrameTable {
   readonly infos: NodeInfo[] = [];
   readonly names: string[] = [];
   /** per location: the frame ids of its lines, innermost first (pprof's locationMap) */
-  readonly byLocation = new IdMap<Int32Array>();
+  readonly byLocation = new IdMap<number[]>();
   /**
    * Sample i's frames, root first, are `stacks[stackStart[i] .. stackStart[i+1])`, each `id << 1 | inlined`,
    * where inlined means the frame is not the outermost line of its location (a call into inlined code).
@@ -47,9 +47,10 @@ export class FrameTable {
         let frames = this.byLocation.get(loc.id);
         if (frames === undefined) {
           const lines = noInlines && loc.lines.length > 1 ? loc.lines.slice(-1) : loc.lines;
-          frames = new Int32Array(Math.max(lines.length, 1));
-          if (lines.length === 0) frames[0] = this.intern(frameInfo(loc, undefined, granularity, trimPaths));
-          else for (let i = 0; i < lines.length; i++) frames[i] = this.intern(frameInfo(loc, lines[i], granularity, trimPaths));
+          // Plain arrays: tens of thousands of tiny typed arrays cost more to allocate than they save.
+          frames = lines.length === 0
+            ? [this.intern(frameInfo(loc, undefined, granularity, trimPaths))]
+            : lines.map((line) => this.intern(frameInfo(loc, line, granularity, trimPaths)));
           this.byLocation.set(loc.id, frames);
         }
         if (size + frames.length > stacks.length) {

@@ -9,6 +9,7 @@ import { renderFlameGraph } from './flame/svg.js';
 import { toFolded } from './profile/folded.js';
 import { checkLeakBudget, formatLeakReportText, leakReport } from './goroutines/leaks.js';
 import { peekReport } from './report/peek.js';
+import { formatTags } from './report/tags.js';
 import { listReport } from './report/list.js';
 import { memorySources, type SourceReader } from './report/sources.js';
 
@@ -16,7 +17,7 @@ import { memorySources, type SourceReader } from './report/sources.js';
  * Every report hotpath produces, by name: the one table the CLI and the HTTP service both dispatch on,
  * so the same options give the same bytes in both.
  */
-export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'list', 'peek', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
+export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
 export type ReportName = (typeof REPORT_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<ReportName, string> = {
@@ -27,6 +28,7 @@ export const CONTENT_TYPES: Record<ReportName, string> = {
   svg: 'image/svg+xml',
   list: 'text/plain; charset=utf-8',
   peek: 'text/plain; charset=utf-8',
+  tags: 'text/plain; charset=utf-8',
   flame: 'image/svg+xml',
   icicle: 'image/svg+xml',
   folded: 'text/plain; charset=utf-8',
@@ -91,6 +93,10 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
       // The hot path is drawn by default in SVG only, so that -dot stays pprof's DOT.
       const r = dotReport(profile, o, env, name === 'svg');
       return out(r.text, r.report.selected.warnings, name === 'svg');
+    }
+    case 'tags': {
+      const s = selectSamples(profile, o, env);
+      return out(formatTags(s), s.warnings);
     }
     case 'peek':
       if (!o.peek) throw new OptionsError('peek needs a regexp: peek=REGEX', 'peek');

@@ -44,7 +44,7 @@ function run(c: GoldenCase): string {
 }
 
 const reportFlag = (c: GoldenCase) => c.flags[0];
-const cases = goldenCases().filter((c) => (['-top', '-traces', '-dot'].includes(reportFlag(c)!) || /^-(list|peek)=/.test(reportFlag(c)!)) && !isHuge(c));
+const cases = goldenCases().filter((c) => (['-top', '-traces', '-dot', '-tags'].includes(reportFlag(c)!) || /^-(list|peek)=/.test(reportFlag(c)!)) && !isHuge(c));
 
 test('the corpus has the goldens this suite expects', () => {
   assert.ok(cases.length >= 160, `only ${cases.length} top/traces/dot goldens found`);

@@ -1,7 +1,7 @@
 import { OPTION_NAMES } from '../options.js';
 
 /** What `hotpath` writes. pprof's report flags, plus hotpath's own. */
-export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'list', 'peek', 'flame', 'icicle', 'folded', 'leaks'] as const;
+export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'flame', 'icicle', 'folded', 'leaks'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface CliArgs {
@@ -96,6 +96,7 @@ Reports (pprof's names; default -top):
   -svg       call graph rendered to SVG (Graphviz WASM, no dot binary)
   -list=RE   source lines of the matching functions, with their costs (-source_path=DIR[:DIR…])
   -peek=RE   callers and callees of the matching functions
+  -tags      label keys and values with their totals
   -flame     interactive flame graph SVG (-icicle: upside down); with -base, a differential one
   -folded    folded stacks (a;b;c 42), for flamegraph.pl, speedscope, …
   -leaks     goroutine leak report: goroutines grouped by stack, biggest first; with -base, what grew

@@ -1,0 +1,32 @@
+# hotpath render service: `docker build -t hotpath . && docker run --rm -p 8080:8080 hotpath`
+
+# ---- build: compile TypeScript with the dev dependencies ----------------------------------------
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are copied; we build explicitly below.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- runtime: production dependencies and the compiled server only -----------------------------
+FROM node:20-slim
+ENV NODE_ENV=production \
+    PORT=8080
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No runtime dependency has an install script (all JavaScript and WebAssembly), and `prepare`
+# needs the dev dependencies: skip scripts.
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/build/src ./build/src
+COPY templates ./templates
+COPY bin ./bin
+# The image's unprivileged user (uid 1000); the app files stay root-owned and read-only to it.
+USER node
+EXPOSE 8080
+# node:20-slim has no curl: ask Node itself.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: node runs as PID 1 and gets SIGTERM itself; main.ts handles it (drain, exit 0).
+CMD ["node", "build/src/server/main.js"]

@@ -1,0 +1,88 @@
+/**
+ * Deadlines and back-pressure, each on a server with one render worker:
+ * - a deliberately huge layout answers 504 within its deadline + 1 s (the worker is terminated and
+ *   replaced), and the request right after it succeeds;
+ * - a render arriving while the only worker is busy and the queue (size 0) is full answers 503
+ *   with Retry-After, while text reports, which need no worker, are still answered.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunningServer } from '../../src/server/app.js';
+import { fixture, get, problemOf, render, startTestServer } from './support.js';
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  while (!condition()) {
+    if (performance.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return performance.now();
+}
+
+describe('render deadline: 504', () => {
+  const DEADLINE_MS = 1500;
+  let server: RunningServer;
+  before(async () => {
+    server = await startTestServer({
+      renderWorkers: 1,
+      renderDeadlineMs: DEADLINE_MS,
+      maxSvgNodes: 5000, // let the 3000-node graph reach Graphviz
+    });
+  });
+  after(() => server.shutdown());
+
+  test('large.cpu with every node answers 504 within the deadline + 1 s, and the next request succeeds', async () => {
+    const started = performance.now();
+    const huge = render(server, fixture('profiles/pprof-testdata/large.cpu'), {
+      format: 'svg',
+      nodefraction: '0',
+      edgefraction: '0',
+      nodecount: '3000',
+    });
+    // Decoding and DOT run on the event loop first; the deadline counts from the hand-over to the pool.
+    const handedOver = await until(() => server.pool.stats().busy === 1, 20_000);
+    const timedOut = await huge;
+    const layoutMs = performance.now() - handedOver;
+    assert.equal(timedOut.status, 504, timedOut.text.slice(0, 300));
+    assert.equal(problemOf(timedOut).type, 'urn:hotpath:problem:render-timeout');
+    assert.ok(layoutMs <= DEADLINE_MS + 1000, `504 after ${layoutMs.toFixed(0)} ms in the pool (deadline ${DEADLINE_MS} ms)`);
+    assert.ok(timedOut.ms >= DEADLINE_MS && performance.now() - started < DEADLINE_MS + 10_000);
+
+    const next = await render(server, fixture('profiles/shopd/cpu.pb.gz'), { format: 'svg' });
+    assert.equal(next.status, 200, next.text.slice(0, 300));
+    assert.match(next.text, /<svg/);
+
+    const metrics = (await get(server, '/metrics')).text;
+    assert.match(metrics, /hotpath_render_worker_restarts_total [1-9]/);
+    assert.match(metrics, /hotpath_renders_total\{format="svg",outcome="render-timeout"\} 1/);
+    assert.match(metrics, /hotpath_http_requests_total\{route="\/v1\/render",method="POST",status="504"\} 1/);
+  });
+});
+
+describe('full render queue: 503', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startTestServer({ renderWorkers: 1, renderQueue: 0, renderDeadlineMs: 1000, maxSvgNodes: 5000 });
+  });
+  after(() => server.shutdown());
+
+  test('a render while the only worker is busy answers 503 with Retry-After', async () => {
+    // megasvc untrimmed (1,866 nodes): cheap to build, far longer to lay out than the deadline.
+    const slow = render(server, fixture('profiles/large/megasvc.cpu.pb.gz'), { format: 'svg', trim: 'false' });
+    await until(() => server.pool.stats().busy === 1, 20_000);
+
+    const busy = await render(server, fixture('profiles/shopd/cpu.pb.gz'), { format: 'svg' });
+    assert.equal(busy.status, 503, busy.text);
+    const retryAfter = Number(busy.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 5, `Retry-After: ${retryAfter}`);
+    assert.equal(problemOf(busy).type, 'urn:hotpath:problem:busy');
+
+    const text = await render(server, fixture('profiles/shopd/cpu.pb.gz'), { format: 'top' });
+    assert.equal(text.status, 200, 'text reports need no worker');
+
+    assert.equal((await slow).status, 504);
+    const metrics = (await get(server, '/metrics')).text;
+    assert.match(metrics, /hotpath_renders_total\{format="svg",outcome="busy"\} 1/);
+    assert.equal((await get(server, '/healthz')).status, 200);
+  });
+});

@@ -89,3 +89,52 @@ export class SourceArchiveError extends Error {
     super(message);
   }
 }
+
+export type FetchErrorKind =
+  | 'bad-url'          // not an http(s) URL we can fetch
+  | 'dns'              // the host name does not resolve
+  | 'refused'          // nothing listens at host:port
+  | 'connection'       // the connection failed or closed before the answer was complete
+  | 'timeout'          // no complete answer within seconds + margin
+  | 'http'             // an answer other than 200 OK
+  | 'too-large'        // the body passed the byte cap; the download was stopped
+  | 'redirects'        // too many redirects, or one we cannot follow
+  | 'forbidden'        // refused by the capture policy (server: HOTPATH_FETCH_ALLOW)
+  | 'aborted';         // the caller's AbortSignal fired
+
+/**
+ * Pulling a profile over HTTP failed. Whether the bytes are a profile is decided later by the
+ * decoder (ProfileError). Server: forbidden → 403, bad-url → 400, timeout → 504, the rest → 502.
+ */
+export class FetchError extends Error {
+  override name = 'FetchError';
+  constructor(
+    readonly kind: FetchErrorKind,
+    message: string,
+    /** the URL at fault (the redirect target for a hop), without user:password */
+    readonly url?: string,
+    /** kind 'http': the status answered */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The store cannot serve the request now: the database is unreachable, restarting, out of
+ * connections or locked. Nothing was written. The server answers 503 with Retry-After.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(message: string, readonly retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The store has no room for a write (disk full, database size cap). Nothing was written: 507. */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

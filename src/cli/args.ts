@@ -8,6 +8,10 @@ export interface CliArgs {
   format: OutputFormat;
   json: boolean;
   output?: string;
+  /** -seconds N: how long a /debug/pprof/profile URL collects (pprof's flag) */
+  seconds?: number;
+  /** -timeout N: seconds to wait for a URL, overriding seconds + margin */
+  timeout?: number;
   /** -base FILE / -diff_base FILE: the snapshot to subtract */
   base?: { file: string; diff: boolean };
   /** raw option values keyed by pprof name, validated later by parseOptions */
@@ -71,6 +75,11 @@ export function parseArgs(argv: string[]): CliArgs {
     } else if (name === 'base' || name === 'diff_base') {
       if (out.base) throw new UsageError('give one of -base and -diff_base');
       out.base = { file: value(), diff: name === 'diff_base' };
+    } else if (name === 'seconds' || name === 'timeout') {
+      const v = value();
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > 24 * 3600) throw new UsageError(`-${name} takes a whole number of seconds (1 to 86400), not "${v}"`);
+      out[name] = n;
     } else if (name === 'output' || name === 'o') {
       out.output = value();
     } else if (name === 'help' || name === 'h') {
@@ -114,6 +123,7 @@ Options (pprof's names and defaults; -name=value, -name value or --name=value):
   -base=FILE          subtract this earlier snapshot (what grew since)
   -diff_base=FILE     the same, with percentages of the base (pprof -diff_base)
   -output=FILE        write there instead of stdout
+  -seconds=N          collect N seconds when profile is a /debug/pprof URL   -timeout=N  wait at most N s
 Regular expressions use Go's RE2 syntax. profile: a file (gzip'd or raw profile.proto, goroutine
-dump, folded stacks) or - for stdin.
+dump, folded stacks), - for stdin, or a URL such as http://host:6060/debug/pprof/heap.
 `;

@@ -2,6 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseOptions } from '../options.js';
 import { loadReportInput, produceReport, type ReportName } from '../reports.js';
 import { directorySources } from '../report/sources.js';
+import { adjustProfileUrl, fetchProfile } from '../fetch/fetch-profile.js';
+import { progressLine } from '../fetch/progress.js';
 import { describeError } from './errors.js';
 import { parseArgs, USAGE, UsageError, type CliArgs } from './args.js';
 
@@ -26,8 +28,8 @@ export async function main(argv: string[]): Promise<number> {
     if (args.inputs.length !== 1) throw new UsageError(args.inputs.length === 0 ? 'no profile given (see hotpath -help)' : 'give one profile');
     const options = parseOptions(args.options);
     const name: ReportName = args.json ? (args.format === 'leaks' ? 'leaks.json' : 'json') : args.format;
-    const bytes = await readInput(args.inputs[0]!);
-    const base = args.base ? { bytes: await readInput(args.base.file), diff: args.base.diff } : undefined;
+    const bytes = await readInput(args.inputs[0]!, args);
+    const base = args.base ? { bytes: await readInput(args.base.file, args), diff: args.base.diff } : undefined;
     const input = loadReportInput(name, bytes, base);
     if (name === 'list') input.sources = directorySources(options.source_path ?? '', { trimPath: options.trim_path });
     const report = produceReport(input, name, options);
@@ -51,7 +53,18 @@ async function layout(dot: string): Promise<string> {
   return finishSvg(await renderDot(dot, 'svg'));
 }
 
-async function readInput(name: string): Promise<Uint8Array> {
+/** A file, `-` for stdin, or a URL fetched as pprof does (with -seconds and a progress line on a TTY). */
+async function readInput(name: string, args: CliArgs): Promise<Uint8Array> {
+  if (name !== '-' && adjustProfileUrl(name, args.seconds) !== undefined) {
+    const progress = progressLine(process.stderr);
+    try {
+      return await fetchProfile(name, {
+        seconds: args.seconds, timeoutMs: args.timeout === undefined ? undefined : args.timeout * 1000, onProgress: progress.update,
+      });
+    } finally {
+      progress.done();
+    }
+  }
   if (name !== '-') return readFile(name);
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);

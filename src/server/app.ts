@@ -99,6 +99,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.type('html').send(page.html);
   });
 
+  // Browsers ask for it on every page load; there is none, and a 404 would only add noise.
+  app.get('/favicon.ico', named('/favicon.ico'), (_req, res) => {
+    res.status(204).end();
+  });
+
   app.get('/healthz', named('/healthz'), (_req, res) => {
     res.json({ status: 'ok' });
   });

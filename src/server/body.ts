@@ -16,8 +16,12 @@ import { HttpProblem } from './problem.js';
 
 export interface Upload {
   profile: Buffer;
-  /** a second profile in a multipart `base` field (for diffs, once the pipeline takes them) */
+  /** multipart `base`: a snapshot to subtract (pprof -base) */
   base?: Buffer;
+  /** multipart `diff_base`: the same, with percentages of the base (pprof -diff_base) */
+  diff_base?: Buffer;
+  /** multipart `sources`: a .tar.gz, .tar or .zip of the source tree, for the list report */
+  sources?: Buffer;
 }
 
 export interface BodyLimits {
@@ -25,7 +29,9 @@ export interface BodyLimits {
 }
 
 /** Multipart fields the service reads; anything else is refused so a typo is not silently ignored. */
-const FILE_FIELDS = new Set(['profile', 'base']);
+export const FILE_FIELDS = ['profile', 'base', 'diff_base', 'sources'] as const;
+type FileField = (typeof FILE_FIELDS)[number];
+const isFileField = (name: string): name is FileField => (FILE_FIELDS as readonly string[]).includes(name);
 
 export function isMultipart(req: IncomingMessage): boolean {
   return /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
@@ -96,16 +102,17 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
       parser = busboy({
         headers: req.headers,
         // Small limits for everything but the files: a form here has at most two of them.
-        limits: { fileSize: maxBodyBytes, files: 2, fields: 8, parts: 10, fieldSize: 1024, headerPairs: 20 },
+        limits: { fileSize: maxBodyBytes, files: FILE_FIELDS.length, fields: 8, parts: 10, fieldSize: 1024, headerPairs: 20 },
       });
     } catch (err) {
       // busboy throws on a multipart Content-Type without a boundary
       reject(new HttpProblem('bad-request', `cannot read the multipart body: ${(err as Error).message}`));
       return;
     }
-    const files = new Map<string, Buffer>();
+    const files = new Map<FileField, Buffer>();
     const reading: Promise<void>[] = [];
     let failed = false;
+    let total = 0;
     const fail = (err: Error) => {
       if (failed) return;
       failed = true;
@@ -115,7 +122,7 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
     };
 
     parser.on('file', (name, stream) => {
-      if (!FILE_FIELDS.has(name)) {
+      if (!isFileField(name)) {
         stream.resume();
         fail(unexpectedField(name));
         return;
@@ -129,7 +136,12 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
       const chunks: Buffer[] = [];
       reading.push(
         new Promise<void>((done) => {
-          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('data', (c: Buffer) => {
+            total += c.length;
+            // fileSize caps each file; the sum of them is capped here.
+            if (total > maxBodyBytes) fail(bodyTooLarge(maxBodyBytes));
+            else chunks.push(c);
+          });
           stream.on('limit', () => fail(bodyTooLarge(maxBodyBytes)));
           stream.on('end', () => {
             files.set(name, Buffer.concat(chunks));
@@ -155,7 +167,7 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
           fail(new HttpProblem('bad-request', 'the multipart body has no "profile" file field (curl: -F profile=@cpu.pb.gz)'));
           return;
         }
-        resolve({ profile, base: files.get('base') });
+        resolve({ profile, base: files.get('base'), diff_base: files.get('diff_base'), sources: files.get('sources') });
       });
     });
     req.on('error', (err) => fail(err));
@@ -167,6 +179,6 @@ function unexpectedField(name: string): HttpProblem {
   const shown = JSON.stringify(name.slice(0, 100));
   return new HttpProblem(
     'bad-request',
-    `unexpected multipart field ${shown}: send the profile as a file field named "profile"; options go in the query string`,
+    `unexpected multipart field ${shown}: the file fields are ${FILE_FIELDS.join(', ')}; options go in the query string`,
   );
 }

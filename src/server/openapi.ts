@@ -82,7 +82,7 @@ export function openApiDocument(config: ServerConfig): JsonObject {
               name: 'format',
               in: 'query',
               required: false,
-              description: 'report to produce (json is the top table as JSON)',
+              description: 'report to produce (json is the top table as JSON; list, peek and leaks need their options or fields)',
               schema: { type: 'string', enum: [...REPORT_FORMATS], default: 'svg' },
             },
             ...optionParameters(),
@@ -95,7 +95,12 @@ export function openApiDocument(config: ServerConfig): JsonObject {
                 schema: {
                   type: 'object',
                   required: ['profile'],
-                  properties: { profile: { type: 'string', format: 'binary' } },
+                  properties: {
+                    profile: { type: 'string', format: 'binary', description: 'the profile' },
+                    base: { type: 'string', format: 'binary', description: "a snapshot to subtract (pprof's -base)" },
+                    diff_base: { type: 'string', format: 'binary', description: "the same, percentages of the base (pprof's -diff_base)" },
+                    sources: { type: 'string', format: 'binary', description: 'format=list: the source tree as .tar.gz, .tar or .zip' },
+                  },
                 },
               },
             },
@@ -106,6 +111,10 @@ export function openApiDocument(config: ServerConfig): JsonObject {
               headers: {
                 'X-Hotpath-Warning': {
                   description: "pprof's notes on stderr, e.g. that a focus expression matched no samples (percent-encoded)",
+                  schema: { type: 'string' },
+                },
+                'X-Hotpath-Budget-Exceeded': {
+                  description: 'leaks reports: each fail_on_growth / max_goroutines budget passed (the CLI exits 1)',
                   schema: { type: 'string' },
                 },
               },
@@ -141,6 +150,7 @@ export function openApiDocument(config: ServerConfig): JsonObject {
             index: { type: 'integer', description: 'offending id, index or byte offset (malformed profiles)' },
             option: { type: 'string', description: 'query parameter at fault (bad options)' },
             limit: { type: 'integer', description: 'the size cap in bytes (413)' },
+            entry: { type: 'string', description: 'the sources archive entry at fault' },
           },
         },
       },

@@ -13,6 +13,7 @@ import {
   ProfileError,
   RenderError,
   RenderTimeoutError,
+  SourceArchiveError,
   TooLargeError,
 } from '../errors.js';
 
@@ -23,10 +24,12 @@ export const PROBLEM_KINDS = {
   'empty-profile': { status: 400, title: 'Empty profile' },
   'malformed-profile': { status: 400, title: 'Malformed profile' },
   'bad-request': { status: 400, title: 'Bad request' },
+  'bad-sources': { status: 400, title: 'Sources archive refused' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'too-large': { status: 413, title: 'Profile too large' },
   'unsupported-profile': { status: 415, title: 'Not a profile hotpath reads' },
+  'unsupported-sources': { status: 415, title: 'Not a sources archive hotpath reads' },
   'bad-options': { status: 422, title: 'Options do not apply' },
   'value-overflow': { status: 422, title: 'Values too large to sum exactly' },
   'graph-too-large': { status: 422, title: 'Graph too large to lay out' },
@@ -52,6 +55,8 @@ export interface Problem {
   option?: string;
   /** TooLargeError: the cap, in bytes */
   limit?: number;
+  /** SourceArchiveError: the archive entry at fault */
+  entry?: string;
 }
 
 export function problemType(kind: ProblemKind): string {
@@ -64,7 +69,7 @@ export class HttpProblem extends Error {
   constructor(
     readonly kind: ProblemKind,
     readonly detail: string,
-    readonly extra: Partial<Pick<Problem, 'field' | 'index' | 'option' | 'limit'>> = {},
+    readonly extra: Partial<Pick<Problem, 'field' | 'index' | 'option' | 'limit' | 'entry'>> = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
@@ -112,6 +117,13 @@ export function problemFromError(err: unknown): MappedError {
     }
   }
   if (err instanceof TooLargeError) return mapped('too-large', err.message, { limit: err.limit });
+  if (err instanceof SourceArchiveError) {
+    const detail = `sources archive: ${err.message}`;
+    const extra = { entry: err.entry };
+    if (err.code === 'unsupported') return mapped('unsupported-sources', detail, extra);
+    if (err.code === 'too_large' || err.code === 'too_many_files') return mapped('too-large', detail, extra);
+    return mapped('bad-sources', detail, extra);
+  }
   if (err instanceof OptionsError) return mapped('bad-options', err.message, { option: err.option || undefined });
   if (err instanceof BusyError) {
     return mapped('busy', `${err.message}; retry in ${err.retryAfterSeconds} s`, {}, { 'Retry-After': String(err.retryAfterSeconds) });

@@ -8,11 +8,12 @@
  */
 import type { Request, Response } from 'express';
 import { parseOptions, type ReportOptions } from '../options.js';
-import { loadProfile } from '../profile/load.js';
-import { CONTENT_TYPES, produceReport, REPORT_FORMATS, type ReportName } from '../reports.js';
-import { RenderError } from '../errors.js';
+import { readProfile } from '../profile/load.js';
+import { CONTENT_TYPES, loadReportInput, produceReport, REPORT_FORMATS, type ReportInput, type ReportName } from '../reports.js';
+import { readSourcesArchive } from '../report/sources-archive.js';
+import { ProfileError, RenderError, TooLargeError } from '../errors.js';
 import type { RenderPool } from '../render/pool.js';
-import { readUpload, type BodyMeter } from './body.js';
+import { readUpload, type BodyMeter, type Upload } from './body.js';
 import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import { HttpProblem, problemFromError } from './problem.js';
@@ -50,6 +51,15 @@ export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: nu
       option: 'format',
     });
   }
+  for (const name of SERVER_REFUSED_OPTIONS) {
+    if (name in raw) {
+      throw new HttpProblem(
+        'bad-options',
+        `${name} names directories on the server's disk, which the service never reads; upload the sources as a multipart "sources" archive (.tar.gz, .tar or .zip)`,
+        { option: name },
+      );
+    }
+  }
   const options = parseOptions(raw);
   if (format === 'svg' && options.nodecount !== undefined && options.nodecount > maxSvgNodes) {
     throw new HttpProblem(
@@ -60,6 +70,9 @@ export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: nu
   }
   return { format: format as ReportName, options };
 }
+
+/** CLI options that would make the service read its own file system. */
+const SERVER_REFUSED_OPTIONS = ['source_path', 'trim_path'];
 
 /** Nodes in pprof-style DOT: one `N<id> [` line each (labels escape newlines, so none is split). */
 export function countDotNodes(dot: string): number {
@@ -75,16 +88,14 @@ export function renderHandler({ config, pool, metrics }: RenderDeps) {
       const request = parseRenderQuery(req.query as Record<string, unknown>, config.maxSvgNodes);
       format = request.format;
       const upload = await readUpload(req, config, meter);
-      if (upload.base !== undefined) {
-        throw new HttpProblem('bad-options', 'diffs against a "base" profile are not supported by this server yet', { option: 'base' });
-      }
-      const { profile } = loadProfile(upload.profile, { maxInflatedBytes: config.maxInflatedBytes });
-      const report = produceReport(profile, request.format, request.options, { timeZone: SERVICE_TIME_ZONE });
+      const input = loadInput(request.format, upload, config);
+      const report = produceReport(input, request.format, request.options, { timeZone: SERVICE_TIME_ZONE });
       let body = report.text;
       if (report.needsLayout) body = await layout(report.text, { config, pool, metrics });
       res.status(200);
       res.setHeader('Content-Type', CONTENT_TYPES[request.format]);
       for (const w of report.warnings) res.append('X-Hotpath-Warning', headerSafe(w));
+      for (const b of report.breaches) res.append('X-Hotpath-Budget-Exceeded', headerSafe(b));
       res.setHeader('Content-Length', Buffer.byteLength(body));
       res.end(body);
       metrics.renders.inc({ format, outcome: 'ok' });
@@ -94,6 +105,42 @@ export function renderHandler({ config, pool, metrics }: RenderDeps) {
       throw err;
     }
   };
+}
+
+/**
+ * The upload → what the report reads, as the CLI does it (loadReportInput), plus the sources archive
+ * for list. When a base is given and loading fails, the detail says which of the two files is at fault.
+ */
+function loadInput(format: ReportName, upload: Upload, config: ServerConfig): ReportInput {
+  if (upload.base !== undefined && upload.diff_base !== undefined) {
+    throw new HttpProblem('bad-request', 'send one of the "base" and "diff_base" fields, not both');
+  }
+  const limits = { maxInflatedBytes: config.maxInflatedBytes };
+  const baseBytes = upload.base ?? upload.diff_base;
+  const base = baseBytes === undefined ? undefined : { bytes: baseBytes, diff: upload.diff_base !== undefined };
+  let input: ReportInput;
+  try {
+    input = loadReportInput(format, upload.profile, base, limits);
+  } catch (err) {
+    if (base !== undefined && (err instanceof ProfileError || err instanceof TooLargeError) && profileLoads(upload.profile, limits)) {
+      err.message = `${upload.base !== undefined ? 'base' : 'diff_base'}: ${err.message}`;
+    }
+    throw err;
+  }
+  if (upload.sources !== undefined) {
+    if (format !== 'list') throw new HttpProblem('bad-request', 'a "sources" archive goes with format=list only');
+    input.sources = readSourcesArchive(upload.sources);
+  }
+  return input;
+}
+
+function profileLoads(bytes: Uint8Array, limits: { maxInflatedBytes: number }): boolean {
+  try {
+    readProfile(bytes, limits);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function layout(dot: string, { config, pool, metrics }: RenderDeps): Promise<string> {

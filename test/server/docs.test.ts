@@ -1,8 +1,8 @@
 /**
  * The curl examples of docs/http-api.md (merged into the README's "HTTP API" section) work exactly
  * as written: every ```sh block runs, in order, with bash against a live server, in a folder that
- * holds cpu.pb.gz and heap.pb.gz. Only the address changes: http://localhost:8080 → the test
- * server's ephemeral port.
+ * holds cpu.pb.gz, heap.pb.gz and heap-before.pb.gz. Only the address changes:
+ * http://localhost:8080 → the test server's ephemeral port.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +29,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-docs-'));
   symlinkSync(path.join(CORPUS, 'profiles/shopd/cpu.pb.gz'), path.join(dir, 'cpu.pb.gz'));
   symlinkSync(path.join(CORPUS, 'profiles/shopd/heap.b.pb.gz'), path.join(dir, 'heap.pb.gz'));
+  symlinkSync(path.join(CORPUS, 'profiles/shopd/heap.a.pb.gz'), path.join(dir, 'heap-before.pb.gz'));
 });
 after(async () => {
   await server.shutdown();
@@ -56,6 +57,7 @@ test('every sh example in docs/http-api.md runs as written', async () => {
   assert.equal(JSON.parse(readFileSync(path.join(dir, 'top.json'), 'utf8')).rows.length, 5);
   assert.equal(JSON.parse(readFileSync(path.join(dir, 'openapi.json'), 'utf8')).openapi, '3.1.0');
   assert.match(all, /Type: alloc_space/, 'the heap top example');
+  assert.match(all, /Type: inuse_space[\s\S]*sessions\.newSession/, 'the base example shows what grew');
   assert.match(all, /HTTP\/1\.1 422[\s\S]*"option":"sample_index"/, 'the error example');
   assert.match(all, /hotpath_renders_total\{format="svg",outcome="ok"\}/, 'the metrics example');
 });

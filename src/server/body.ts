@@ -82,16 +82,22 @@ function readRaw(req: IncomingMessage, max: number): Promise<Buffer> {
     };
     const onError = (err: Error) => {
       stop();
-      reject(err);
+      reject(err instanceof HttpProblem ? err : uploadBroken(err));
+    };
+    // A client that hangs up mid-upload may give neither 'end' nor 'error': do not wait forever.
+    const onClose = () => {
+      if (!req.complete) onError(uploadBroken());
     };
     const stop = () => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }
 
@@ -148,7 +154,7 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
             done();
           });
           stream.on('error', (err: Error) => {
-            fail(err);
+            fail(new HttpProblem('bad-request', `cannot read the multipart body: ${err.message}`));
             done();
           });
         }),
@@ -170,9 +176,17 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
         resolve({ profile, base: files.get('base'), diff_base: files.get('diff_base'), sources: files.get('sources') });
       });
     });
-    req.on('error', (err) => fail(err));
+    req.on('error', (err) => fail(uploadBroken(err)));
+    req.on('close', () => {
+      if (!req.complete) fail(uploadBroken());
+    });
     req.pipe(parser);
   });
+}
+
+/** The connection failed or closed mid-upload: the client's side, and nobody will read the answer. */
+function uploadBroken(err?: Error): HttpProblem {
+  return new HttpProblem('bad-request', `the upload did not complete${err ? `: ${err.message}` : ''}`);
 }
 
 function unexpectedField(name: string): HttpProblem {

@@ -1,5 +1,6 @@
 /**
- * A pool of worker threads running Graphviz, so layouts never block the event loop.
+ * A pool of worker threads running Graphviz, so layouts never block the event loop. PNG jobs
+ * (renderPng: layout and/or rasterising) share the same workers, queue, deadlines and recycling.
  *
  * Why hand-written: the rules we need (deadline counted from enqueue, terminate-and-replace on
  * timeout, recycle after N jobs or any Graphviz error, BusyError with a Retry-After estimate) are a
@@ -11,7 +12,8 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BusyError, RenderError, RenderTimeoutError } from '../errors.js';
+import { BusyError, OptionsError, RenderError, RenderTimeoutError } from '../errors.js';
+import type { PngOptions } from './png.js';
 import type { RenderRequest, WorkerReply } from './protocol.js';
 
 export interface RenderPoolOptions {
@@ -39,18 +41,21 @@ export interface RenderPoolStats {
   queued: number;
   /** Workers replaced for any reason: deadline, crash, Graphviz error, recycling. */
   restarts: number;
-  /** Jobs that produced an SVG. */
+  /** Jobs that produced an SVG or a PNG. */
   rendered: number;
 }
 
 interface Job {
   id: number;
   dot: string;
+  /** Set for a PNG job (see RenderRequest.png). */
+  png?: RenderRequest['png'];
   deadlineMs: number;
   timer: NodeJS.Timeout;
   startedAt?: number;
   settled: boolean;
-  resolve(svg: string): void;
+  /** An SVG string for a layout job, PNG bytes for a PNG job. */
+  resolve(result: string | Uint8Array): void;
   reject(err: Error): void;
 }
 
@@ -108,15 +113,34 @@ export class RenderPool {
    * RenderError when Graphviz fails or the worker dies.
    */
   render(dot: string, opts: { deadlineMs?: number } = {}): Promise<string> {
+    return this.#enqueue(dot, undefined, opts.deadlineMs) as Promise<string>;
+  }
+
+  /**
+   * Makes a PNG in a worker (svgToPng in png.ts): of Graphviz's raw SVG for `{ dot }`, or of a
+   * standalone SVG such as a flame graph for `{ svg }`. Same queue, deadline and errors as render;
+   * also OptionsError for options svgToPng refuses.
+   */
+  renderPng(
+    source: { dot: string } | { svg: string },
+    opts: PngOptions & { deadlineMs?: number } = {},
+  ): Promise<Uint8Array> {
+    const { deadlineMs, ...options } = opts;
+    const png = 'svg' in source ? { options, svg: source.svg } : { options };
+    return this.#enqueue('dot' in source ? source.dot : '', png, deadlineMs) as Promise<Uint8Array>;
+  }
+
+  #enqueue(dot: string, png: Job['png'], deadline: number | undefined): Promise<string | Uint8Array> {
     if (this.#failure) return Promise.reject(this.#failure);
-    const deadlineMs = positiveInt(opts.deadlineMs ?? this.#deadlineMs, 'deadlineMs');
+    const deadlineMs = positiveInt(deadline ?? this.#deadlineMs, 'deadlineMs');
     if (this.#queue.length >= this.#maxQueue && !this.#idleSlot()) {
       return Promise.reject(new BusyError(this.#retryAfterSeconds()));
     }
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<string | Uint8Array>((resolve, reject) => {
       const job: Job = {
         id: this.#nextJobId++,
         dot,
+        png,
         deadlineMs,
         settled: false,
         timer: setTimeout(() => this.#onDeadline(job), deadlineMs),
@@ -199,9 +223,13 @@ export class RenderPool {
     slot.job = undefined;
     slot.jobsDone++;
     this.#recordDuration(job);
-    if (reply.kind === 'done') {
+    if (reply.kind === 'done' || reply.kind === 'png') {
       this.#rendered++;
-      this.#settle(job, undefined, reply.svg);
+      this.#settle(job, undefined, reply.kind === 'done' ? reply.svg : reply.png);
+      if (slot.jobsDone >= this.#recycleAfterJobs) this.#replace(slot);
+    } else if (reply.option !== undefined) {
+      // Refused options: nothing ran, so the worker is as good as before.
+      this.#settle(job, new OptionsError(reply.message, reply.option || undefined));
       if (slot.jobsDone >= this.#recycleAfterJobs) this.#replace(slot);
     } else {
       this.#settle(job, new RenderError(reply.message));
@@ -236,7 +264,7 @@ export class RenderPool {
       const job = this.#queue.shift()!;
       slot.job = job;
       job.startedAt = performance.now();
-      const request: RenderRequest = { id: job.id, dot: job.dot };
+      const request: RenderRequest = job.png ? { id: job.id, dot: job.dot, png: job.png } : { id: job.id, dot: job.dot };
       slot.worker.postMessage(request);
     }
   }
@@ -257,13 +285,14 @@ export class RenderPool {
     this.#dispatch();
   }
 
-  #settle(job: Job, err: Error | undefined, svg?: string): void {
+  #settle(job: Job, err: Error | undefined, result?: string | Uint8Array): void {
     if (job.settled) return;
     job.settled = true;
     clearTimeout(job.timer);
     job.dot = ''; // let a large DOT string be collected even if the caller keeps the promise
+    job.png = undefined;
     if (err) job.reject(err);
-    else job.resolve(svg!);
+    else job.resolve(result!);
   }
 
   /** Makes the pool refuse all work from now on, failing whatever is waiting. */

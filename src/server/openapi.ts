@@ -7,6 +7,7 @@ import { OPTION_NAMES, reportOptionsSchema } from '../options.js';
 import { REPORT_FORMATS, CONTENT_TYPES } from '../reports.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, problemType, type ProblemKind } from './problem.js';
+import { SERVER_REFUSED_OPTIONS } from './render.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -20,7 +21,8 @@ function optionParameters(): JsonObject[] {
   // `output`: the types after parsing (numbers, booleans), with defaults; the query carries their text.
   const schema = z.toJSONSchema(reportOptionsSchema, { io: 'output', unrepresentable: 'any' }) as JsonObject;
   const properties = schema['properties'] as Record<string, JsonObject>;
-  const params: JsonObject[] = Object.entries(properties).map(([name, prop]) => {
+  const offered = Object.entries(properties).filter(([name]) => !SERVER_REFUSED_OPTIONS.includes(name));
+  const params: JsonObject[] = offered.map(([name, prop]) => {
     const { description, ...rest } = prop;
     return { name, in: 'query', required: false, description: description ?? `pprof's -${name}`, schema: rest };
   });

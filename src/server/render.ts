@@ -7,7 +7,7 @@
  * only Graphviz layout, which can take seconds or never end, goes to the worker pool.
  */
 import type { Request, Response } from 'express';
-import { parseOptions, type ReportOptions } from '../options.js';
+import { OPTION_NAMES, parseOptions, type ReportOptions } from '../options.js';
 import { readProfile } from '../profile/load.js';
 import { CONTENT_TYPES, loadReportInput, produceReport, REPORT_FORMATS, type ReportInput, type ReportName } from '../reports.js';
 import { readSourcesArchive } from '../report/sources-archive.js';
@@ -37,7 +37,8 @@ export interface RenderRequest {
  * OptionsError/HttpProblem (422) before any of the body is read.
  */
 export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: number): RenderRequest {
-  const raw: Record<string, unknown> = {};
+  // No prototype: `__proto__=x` is then an ordinary (unknown) option name, refused like any other.
+  const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(query)) {
     if (typeof value !== 'string') {
       throw new HttpProblem('bad-options', `option "${name}" is given more than once`, { option: name });
@@ -50,6 +51,13 @@ export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: nu
     throw new HttpProblem('bad-options', `format must be one of ${REPORT_FORMATS.join(', ')}; got ${JSON.stringify(format.slice(0, 50))}`, {
       option: 'format',
     });
+  }
+  // Checked here against the Set (as the CLI's flag parser does) rather than left to parseOptions,
+  // whose shorthand table is a plain object: names such as `constructor` would find its prototype.
+  for (const name of Object.keys(raw)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new HttpProblem('bad-options', `unknown option ${JSON.stringify(name.slice(0, 100))}; see /openapi.json`, { option: name.slice(0, 100) });
+    }
   }
   for (const name of SERVER_REFUSED_OPTIONS) {
     if (name in raw) {
@@ -72,7 +80,7 @@ export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: nu
 }
 
 /** CLI options that would make the service read its own file system. */
-const SERVER_REFUSED_OPTIONS = ['source_path', 'trim_path'];
+export const SERVER_REFUSED_OPTIONS: readonly string[] = ['source_path', 'trim_path'];
 
 /** Nodes in pprof-style DOT: one `N<id> [` line each (labels escape newlines, so none is split). */
 export function countDotNodes(dot: string): number {

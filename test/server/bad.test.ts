@@ -57,14 +57,23 @@ describe('corpus bad/ inputs', () => {
     test(`${file} → ${want.status}`, async () => {
       const bytes = fixture(`bad/${file}`);
       if (want.status !== 200) {
-        const a = await render(server, bytes);
+        // The server runs in this process: its memory is ours to watch (the bomb inflates to 1 GiB).
+        const rssBefore = process.memoryUsage().rss;
+        let rssPeak = rssBefore;
+        const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 2);
+        const a = await render(server, bytes).finally(() => clearInterval(sampler));
+        rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
         assert.equal(a.status, want.status, a.text);
         const p = problemOf(a);
         assert.equal(p.type, `urn:hotpath:problem:${want.kind}`);
         if (want.detail) assert.match(p.detail, want.detail);
         if (want.field !== undefined) assert.equal(p['field'], want.field);
         if (want.index !== undefined) assert.equal(p['index'], want.index);
-        if (file.startsWith('gzip-bomb')) assert.ok(a.ms < 2000, `the bomb is refused quickly (${a.ms.toFixed(0)} ms)`);
+        if (file.startsWith('gzip-bomb')) {
+          assert.ok(a.ms < 2000, `the bomb is refused quickly (${a.ms.toFixed(0)} ms)`);
+          const grewMB = (rssPeak - rssBefore) / 2 ** 20;
+          assert.ok(grewMB < 200, `with bounded memory (RSS grew ${grewMB.toFixed(0)} MB)`);
+        }
         return;
       }
       const [svg, dot, json] = await Promise.all([
@@ -110,6 +119,8 @@ describe('options that do not apply: 422', () => {
   const cpu = fixture('profiles/shopd/cpu.pb.gz');
   const cases: [string, string, RegExp][] = [
     ['unknown option', 'format=top&colour=red', /unknown option "colour"/],
+    ['an option named like an Object property', 'format=top&constructor=1', /unknown option "constructor"/],
+    ['__proto__', 'format=top&__proto__=1', /unknown option "__proto__"/],
     ['unknown sample_index', 'format=top&sample_index=inuse_space', /sample_index "inuse_space" must be one of: \[samples cpu\]/],
     ['sample_index out of range', 'format=top&sample_index=7', /outside the range/],
     ['regexp that does not compile', 'format=dot&focus=(', /focus: .*missing closing \)/],

@@ -8,6 +8,7 @@ import { OPTION_NAMES } from '../../src/options.js';
 import type { RunningServer } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/log.js';
 import { METRIC_NAMES } from '../../src/server/metrics.js';
+import { SERVER_REFUSED_OPTIONS } from '../../src/server/render.js';
 import { fixture, get, problemOf, render, startTestServer } from './support.js';
 
 const logLines: string[] = [];
@@ -53,7 +54,9 @@ test('/openapi.json lists format and every option the schema accepts', async () 
   assert.equal(doc.openapi, '3.1.0');
   const op = doc.paths['/v1/render'].post;
   const names = op.parameters.map((p: { name: string }) => p.name).sort();
-  assert.deepEqual(names, ['format', ...OPTION_NAMES].sort());
+  const offered = [...OPTION_NAMES].filter((n) => !SERVER_REFUSED_OPTIONS.includes(n));
+  assert.deepEqual(names, ['format', ...offered].sort());
+  assert.ok(!names.includes('source_path'), 'options that read the server disk are not offered');
   const nodecount = op.parameters.find((p: { name: string }) => p.name === 'nodecount');
   assert.equal(nodecount.schema.type, 'integer');
   assert.equal(nodecount.schema.maximum, 100_000);

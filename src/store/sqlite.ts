@@ -1,0 +1,320 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3 12.x; 13.x needs Node 22) in WAL mode.
+ *
+ * Durability: every write is one transaction; synchronous=FULL by default, so a commit is fsynced
+ * to the WAL before put resolves and survives a machine crash or power cut, not only the death of
+ * the process. (NORMAL would also survive `kill -9` in WAL mode — the committed frames are in the
+ * OS page cache, which outlives the process — but can lose the last commits when the machine goes
+ * down, and a 201 promises a link that works tomorrow.) Measured cost on this machine is noted in
+ * the store tests' report.
+ *
+ * better-sqlite3 is synchronous: each call blocks the event loop for its duration (a 1 MiB write
+ * is milliseconds). The interface is async so that could move to a worker without callers noticing.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StorageFullError, StoreUnavailableError } from '../errors.js';
+import {
+  ACCESS_RESOLUTION_MS, DEFAULT_PROFILE_CONTENT_TYPE, checkArtifactKey, checkProfileMeta, etagOf, isProfileId,
+  laterExpiry, profileId, resolvedOptions, toBuffer,
+} from './store.js';
+import type {
+  ArtifactKey, LimitsReport, ProfileMeta, PutProfileResult, Store, StoreOptions, StoredArtifact, StoredProfile,
+} from './store.js';
+
+export const SQLITE_FILE_NAME = 'hotpath.db';
+
+export interface SqliteStoreOptions extends StoreOptions {
+  /** directory holding the database file; created when missing */
+  dir: string;
+  /** FULL (default): durable across power loss; NORMAL: across process death only */
+  synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Cap on the database file: a write past it fails with StorageFullError, as a full disk does.
+   * For tests and small disks; unset, only the disk limits it.
+   */
+  maxDatabaseBytes?: number;
+}
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Append only: a released migration never changes, the next one gets the next version. */
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'profiles and rendered artifacts',
+    sql: `
+      CREATE TABLE profiles (
+        id           TEXT PRIMARY KEY,
+        bytes        BLOB NOT NULL,
+        size         INTEGER NOT NULL,
+        title        TEXT,
+        base_id      TEXT,
+        content_type TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER
+      ) STRICT;
+      CREATE INDEX profiles_expiry ON profiles (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE artifacts (
+        seq          INTEGER PRIMARY KEY,
+        profile_id   TEXT NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+        options      TEXT NOT NULL,
+        format       TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        etag         TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        created_at   INTEGER NOT NULL,
+        accessed_at  INTEGER NOT NULL,
+        body         BLOB NOT NULL,
+        UNIQUE (profile_id, options, format)
+      ) STRICT;
+      -- eviction walks artifacts newest-access first summing sizes: this index alone answers it
+      CREATE INDEX artifacts_lru ON artifacts (accessed_at, seq, size);
+    `,
+  },
+];
+
+interface ProfileRow {
+  bytes: Buffer;
+  title: string | null;
+  base_id: string | null;
+  content_type: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+interface ArtifactRow {
+  seq: number;
+  body: Buffer;
+  content_type: string;
+  etag: string;
+  accessed_at: number;
+}
+
+/** Opens (creating when missing) and migrates the database, then returns the store. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const file = path.resolve(options.dir, SQLITE_FILE_NAME);
+  let db: Database.Database;
+  try {
+    mkdirSync(options.dir, { recursive: true });
+    db = new Database(file);
+  } catch (err) {
+    throw asStoreError(err, `cannot open ${file}`);
+  }
+  try {
+    configure(db, options);
+    migrate(db, (options.now ?? Date.now)());
+    return new SqliteStore(db, file, options);
+  } catch (err) {
+    db.close();
+    throw asStoreError(err, `cannot prepare ${file}`);
+  }
+}
+
+function configure(db: Database.Database, options: SqliteStoreOptions): void {
+  // Another process holding the write lock (a second server on the same file) is waited for.
+  db.pragma('busy_timeout = 5000');
+  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma('foreign_keys = ON');
+  if (options.maxDatabaseBytes !== undefined) {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxDatabaseBytes / pageSize))}`);
+  }
+}
+
+/** Idempotent, and safe against another process migrating the same file (IMMEDIATE = write lock). */
+function migrate(db: Database.Database, now: number): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, now);
+    }
+  }).immediate();
+}
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly location: string;
+  private readonly now: () => number;
+  private readonly maxArtifactBytes: number;
+  private closed = false;
+
+  private readonly selectExpiry;
+  private readonly insertProfile;
+  private readonly reviveProfile;
+  private readonly setExpiry;
+  private readonly selectProfile;
+  private readonly upsertArtifact;
+  private readonly selectArtifact;
+  private readonly touchArtifact;
+  private readonly artifactBytes;
+  private readonly evictOldest;
+  private readonly deleteExpired;
+  private readonly putProfileTx;
+
+  constructor(private readonly db: Database.Database, file: string, options: SqliteStoreOptions) {
+    this.location = file;
+    ({ now: this.now, maxArtifactBytes: this.maxArtifactBytes } = resolvedOptions(options));
+
+    this.selectExpiry = db.prepare<[string], { expires_at: number | null }>('SELECT expires_at FROM profiles WHERE id = ?');
+    this.insertProfile = db.prepare<[string, Buffer, number, string | null, string | null, string, number, number | null]>(
+      `INSERT INTO profiles (id, bytes, size, title, base_id, content_type, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    // Same id, so same bytes and base: an expired row comes back to life as a fresh upload.
+    this.reviveProfile = db.prepare<[string | null, string, number, number | null, string]>(
+      'UPDATE profiles SET title = ?, content_type = ?, created_at = ?, expires_at = ? WHERE id = ?');
+    this.setExpiry = db.prepare<[number | null, string]>('UPDATE profiles SET expires_at = ? WHERE id = ?');
+    this.selectProfile = db.prepare<[string, number], ProfileRow>(
+      `SELECT bytes, title, base_id, content_type, created_at, expires_at FROM profiles
+       WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`);
+
+    this.upsertArtifact = db.prepare<[string, string, string, string, string, number, number, number, Buffer]>(
+      `INSERT INTO artifacts (profile_id, options, format, content_type, etag, size, created_at, accessed_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (profile_id, options, format) DO UPDATE SET
+         content_type = excluded.content_type, etag = excluded.etag, size = excluded.size,
+         created_at = excluded.created_at, accessed_at = excluded.accessed_at, body = excluded.body`);
+    this.selectArtifact = db.prepare<[string, string, string, number], ArtifactRow>(
+      `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at
+       FROM artifacts a JOIN profiles p ON p.id = a.profile_id
+       WHERE a.profile_id = ? AND a.options = ? AND a.format = ? AND (p.expires_at IS NULL OR p.expires_at > ?)`);
+    this.touchArtifact = db.prepare<[number, number]>('UPDATE artifacts SET accessed_at = ? WHERE seq = ?');
+    this.artifactBytes = db.prepare<[], number>('SELECT COALESCE(SUM(size), 0) FROM artifacts').pluck();
+    // Keep the most recently used artifacts whose running total fits; everything older goes. One
+    // larger than the whole cap goes first, or it would push out everything older than itself.
+    this.evictOldest = db.prepare<{ cap: number }>(
+      `DELETE FROM artifacts WHERE size > :cap OR seq IN (
+         SELECT seq FROM (
+           SELECT seq, SUM(size) OVER (ORDER BY accessed_at DESC, seq DESC ROWS UNBOUNDED PRECEDING) AS newer_bytes
+           FROM artifacts WHERE size <= :cap)
+         WHERE newer_bytes > :cap)`);
+    this.deleteExpired = db.prepare<[number]>('DELETE FROM profiles WHERE expires_at IS NOT NULL AND expires_at <= ?');
+
+    this.putProfileTx = db.transaction(
+      (id: string, bytes: Buffer, meta: ProfileMeta, contentType: string, now: number): boolean => {
+        const expiresAt = meta.ttlSeconds === undefined ? null : now + meta.ttlSeconds * 1000;
+        const existing = this.selectExpiry.get(id);
+        if (existing === undefined) {
+          this.insertProfile.run(id, bytes, bytes.byteLength, meta.title ?? null, meta.baseId ?? null, contentType, now, expiresAt);
+          return true;
+        }
+        if (existing.expires_at !== null && existing.expires_at <= now) {
+          this.reviveProfile.run(meta.title ?? null, contentType, now, expiresAt, id);
+          return true;
+        }
+        const later = laterExpiry(existing.expires_at, expiresAt);
+        if (later !== existing.expires_at) this.setExpiry.run(later, id);
+        return false;
+      });
+  }
+
+  async putProfile(bytes: Uint8Array, meta: ProfileMeta = {}): Promise<PutProfileResult> {
+    checkProfileMeta(meta);
+    const buffer = toBuffer(bytes);
+    const id = profileId(buffer, meta.baseId);
+    const created = this.guard('store the profile', () =>
+      this.putProfileTx.immediate(id, buffer, meta, meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE, this.now()));
+    return { id, created };
+  }
+
+  async getProfile(id: string): Promise<StoredProfile | undefined> {
+    if (!isProfileId(id)) return undefined;
+    const row = this.guard('read the profile', () => this.selectProfile.get(id, this.now()));
+    if (row === undefined) return undefined;
+    return {
+      id,
+      bytes: row.bytes,
+      ...(row.title !== null && { title: row.title }),
+      ...(row.base_id !== null && { baseId: row.base_id }),
+      createdAt: new Date(row.created_at),
+      ...(row.expires_at !== null && { expiresAt: new Date(row.expires_at) }),
+      contentType: row.content_type,
+    };
+  }
+
+  async putArtifact(key: ArtifactKey, body: Uint8Array | string, contentType: string): Promise<void> {
+    checkArtifactKey(key);
+    const buffer = toBuffer(body);
+    const now = this.now();
+    this.guard('store the artifact', () => {
+      try {
+        this.upsertArtifact.run(key.profileId, key.options, key.format, contentType, etagOf(buffer), buffer.byteLength, now, now, buffer);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return; // its profile is gone
+        throw err;
+      }
+      this.evictOverCap();
+    });
+  }
+
+  async getArtifact(key: ArtifactKey): Promise<StoredArtifact | undefined> {
+    if (!isProfileId(key.profileId)) return undefined;
+    const now = this.now();
+    return this.guard('read the artifact', () => {
+      const row = this.selectArtifact.get(key.profileId, key.options, key.format, now);
+      if (row === undefined) return undefined;
+      if (now - row.accessed_at >= ACCESS_RESOLUTION_MS) this.touchArtifact.run(now, row.seq);
+      return { body: row.body, contentType: row.content_type, etag: row.etag };
+    });
+  }
+
+  async enforceLimits(): Promise<LimitsReport> {
+    return this.guard('enforce the limits', () => {
+      const expiredProfiles = this.deleteExpired.run(this.now()).changes;
+      return { expiredProfiles, evictedArtifacts: this.evictOverCap() };
+    });
+  }
+
+  private evictOverCap(): number {
+    if (this.maxArtifactBytes === Infinity || this.artifactBytes.get()! <= this.maxArtifactBytes) return 0;
+    return this.evictOldest.run({ cap: this.maxArtifactBytes }).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Runs one database step, turning SQLite's failures into the store's typed errors. */
+  private guard<T>(what: string, step: () => T): T {
+    if (this.closed) throw new Error(`cannot ${what}: the store is closed`);
+    try {
+      return step();
+    } catch (err) {
+      throw asStoreError(err, `cannot ${what}`);
+    }
+  }
+}
+
+/**
+ * SQLite result codes → the store's errors. SQLITE_FULL is a full disk or max_page_count;
+ * BUSY/LOCKED another process holding the lock past busy_timeout; I/O, permission and open
+ * failures mean the file cannot be used now. Anything else (constraint, misuse) is passed through.
+ */
+function asStoreError(err: unknown, what: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err;
+  const detail = `${what}: ${(err as Error).message} (${code})`;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new StorageFullError(detail, { cause: err });
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StoreUnavailableError(detail, 1, { cause: err });
+  }
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')
+    || code === 'SQLITE_PERM' || code === 'EACCES' || code === 'EROFS' || code === 'EIO') {
+    return new StoreUnavailableError(detail, 30, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,474 @@
+/**
+ * One suite, run against every store implementation: SQLite in a temporary directory always, and
+ * PostgreSQL whenever DATABASE_URL is set (CI sets it; then these tests run and must pass). Each
+ * test gets a fresh place (a directory, or a schema of its own) and a clock it moves by hand.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { StorageFullError, StoreUnavailableError } from '../../src/errors.js';
+import {
+  ACCESS_RESOLUTION_MS, DEFAULT_MAX_ARTIFACT_BYTES, SQLITE_FILE_NAME, maxArtifactBytesFromEnv, openPostgresStore,
+  openStore, profileId,
+} from '../../src/store/index.js';
+import type { ArtifactKey, OpenStoreOverrides, Store } from '../../src/store/index.js';
+import { blob, crashBlob } from './blobs.js';
+import type { CrashWriterConfig } from './crash-writer.js';
+
+const DATABASE_URL = process.env['DATABASE_URL']?.trim() || undefined;
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const T0 = Date.UTC(2030, 0, 1);
+
+/** A place a store lives: opened any number of times, by this process or a child. */
+interface Place {
+  env: Record<string, string>;
+  overrides: Pick<OpenStoreOverrides, 'pgSchema'>;
+  /** schema versions recorded by the migrations, read behind the store's back */
+  migrationVersions(): Promise<number[]>;
+  /** backend-specific consistency check after a crash */
+  checkIntegrity(): Promise<void>;
+}
+
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  fresh(): Place;
+  cleanup(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  const dirs: string[] = [];
+  const readDb = <T>(dir: string, read: (db: Database.Database) => T): T => {
+    const db = new Database(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      return read(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    name: 'sqlite',
+    fresh() {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-store-'));
+      dirs.push(dir);
+      return {
+        env: { HOTPATH_DATA: dir },
+        overrides: {},
+        migrationVersions: async () =>
+          readDb(dir, (db) => db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[]),
+        checkIntegrity: async () => {
+          assert.equal(readDb(dir, (db) => db.pragma('integrity_check', { simple: true })), 'ok');
+        },
+      };
+    },
+    async cleanup() {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(url: string): Backend {
+  const schemas: string[] = [];
+  const withClient = async <T>(body: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await body(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: 'postgres',
+    fresh() {
+      const schema = `hotpath_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+      schemas.push(schema);
+      return {
+        env: { DATABASE_URL: url },
+        overrides: { pgSchema: schema },
+        migrationVersions: () => withClient(async (c) =>
+          (await c.query<{ version: number }>(`SELECT version FROM ${schema}.hotpath_schema_migrations ORDER BY version`)).rows
+            .map((r) => r.version)),
+        checkIntegrity: () => withClient(async (c) => {
+          // Every stored row's id must be the content address of the bytes it holds.
+          const { rows } = await c.query<{ id: string; bytes: Buffer; base_id: string | null }>(
+            `SELECT id, bytes, base_id FROM ${schema}.hotpath_profiles`);
+          for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined), r.id);
+        }),
+      };
+    },
+    async cleanup() {
+      await withClient(async (c) => {
+        for (const schema of schemas) await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      });
+    },
+  };
+}
+
+const backends: Backend[] = [sqliteBackend()];
+if (DATABASE_URL !== undefined) {
+  backends.push(postgresBackend(DATABASE_URL));
+} else {
+  console.log('store: PostgreSQL suite not registered: DATABASE_URL is not set (CI sets it; then it runs)');
+}
+
+for (const backend of backends) {
+  describe(`store: ${backend.name}`, () => {
+    const open: Store[] = [];
+    let clock = T0;
+    const openAt = async (place: Place, overrides: OpenStoreOverrides = {}): Promise<Store> => {
+      const store = await openStore(place.env, { now: () => clock, ...place.overrides, ...overrides });
+      open.push(store);
+      return store;
+    };
+    const fresh = async (overrides: OpenStoreOverrides = {}): Promise<{ store: Store; place: Place }> => {
+      clock = T0;
+      const place = backend.fresh();
+      return { store: await openAt(place, overrides), place };
+    };
+    after(async () => {
+      for (const store of open) await store.close();
+      await backend.cleanup();
+    });
+
+    test('openStore picks this backend from the environment', async () => {
+      const { store } = await fresh();
+      assert.equal(store.kind, backend.name);
+      assert.doesNotMatch(store.location, /@/, 'no credentials in the location');
+    });
+
+    test('the same bytes give the same id, stored once', async () => {
+      const { store } = await fresh();
+      const bytes = blob(1, 10_000);
+      const first = await store.putProfile(bytes, { title: 'first' });
+      const second = await store.putProfile(Buffer.from(bytes), { title: 'second' });
+      assert.match(first.id, /^[A-Za-z0-9_-]{22}$/);
+      assert.equal(first.id, profileId(bytes));
+      assert.deepEqual([first.created, second.created], [true, false]);
+      assert.equal(second.id, first.id);
+      assert.equal((await store.getProfile(first.id))?.title, 'first', 'the first upload keeps its title');
+    });
+
+    test('different bytes, or another base, give different ids', async () => {
+      const { store } = await fresh();
+      const a = blob(2, 5_000);
+      const b = Buffer.from(a);
+      b[4_999] = b[4_999]! ^ 1;
+      const base1 = (await store.putProfile(blob(3, 100))).id;
+      const base2 = (await store.putProfile(blob(4, 100))).id;
+      const ids = [
+        (await store.putProfile(a)).id,
+        (await store.putProfile(b)).id,
+        (await store.putProfile(a, { baseId: base1 })).id,
+        (await store.putProfile(a, { baseId: base2 })).id,
+      ];
+      assert.equal(new Set(ids).size, 4, ids.join(' '));
+      const again = await store.putProfile(a, { baseId: base1 });
+      assert.deepEqual(again, { id: ids[2], created: false });
+      assert.equal((await store.getProfile(ids[2]!))?.baseId, base1);
+      assert.equal((await store.getProfile(ids[0]!))?.baseId, undefined);
+    });
+
+    test('a profile reads back byte-identical, with its metadata', async () => {
+      const { store } = await fresh();
+      const bytes = blob(5, 1024 * 1024);
+      const { id } = await store.putProfile(bytes, { title: 'heap — ünïcode <b>', contentType: 'application/vnd.pprof' });
+      const got = await store.getProfile(id);
+      assert.ok(got);
+      assert.ok(got.bytes.equals(bytes));
+      assert.deepEqual({ ...got, bytes: undefined }, {
+        id, bytes: undefined, title: 'heap — ünïcode <b>', createdAt: new Date(T0), contentType: 'application/vnd.pprof',
+      });
+      const plain = await store.putProfile(new Uint8Array([1, 2, 3]));
+      assert.equal((await store.getProfile(plain.id))?.contentType, 'application/octet-stream');
+      assert.equal(await store.getProfile(profileId(blob(6, 10))), undefined, 'never stored');
+      assert.equal(await store.getProfile('../../etc/passwd'), undefined, 'not an id');
+      await assert.rejects(store.putProfile(bytes, { baseId: 'nope' }), TypeError);
+      await assert.rejects(store.putProfile(bytes, { ttlSeconds: 0 }), RangeError);
+    });
+
+    test('TTL: readable until it expires, then absent with its artifacts, and purged', async () => {
+      const { store } = await fresh();
+      const short = await store.putProfile(blob(7, 1000), { ttlSeconds: 60 });
+      const forever = await store.putProfile(blob(8, 1000));
+      const key: ArtifactKey = { profileId: short.id, options: '', format: 'svg' };
+      await store.putArtifact(key, '<svg/>', 'image/svg+xml');
+      assert.deepEqual((await store.getProfile(short.id))?.expiresAt, new Date(T0 + 60_000));
+
+      clock = T0 + 59_999;
+      assert.ok(await store.getProfile(short.id));
+      assert.ok(await store.getArtifact(key));
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0 }, 'never before its TTL');
+
+      clock = T0 + 60_000;
+      assert.equal(await store.getProfile(short.id), undefined);
+      assert.equal(await store.getArtifact(key), undefined, 'an artifact dies with its profile');
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 1 });
+      assert.ok(await store.getProfile(forever.id));
+
+      // Uploaded again after expiry: a new life, a new expiry; the old artifacts were purged.
+      clock = T0 + 120_000;
+      assert.deepEqual(await store.putProfile(blob(7, 1000), { ttlSeconds: 60 }), { id: short.id, created: true });
+      assert.deepEqual((await store.getProfile(short.id))?.expiresAt, new Date(T0 + 180_000));
+      assert.equal(await store.getArtifact(key), undefined);
+    });
+
+    test('an expired profile uploaded again before the purge comes back as new', async () => {
+      const { store } = await fresh();
+      const { id } = await store.putProfile(blob(9, 1000), { ttlSeconds: 10, title: 'old' });
+      clock = T0 + 10_000;
+      assert.deepEqual(await store.putProfile(blob(9, 1000), { title: 'new' }), { id, created: true });
+      const got = await store.getProfile(id);
+      assert.deepEqual([got?.title, got?.createdAt, got?.expiresAt], ['new', new Date(T0 + 10_000), undefined]);
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0 });
+    });
+
+    test('uploading again only ever extends the expiry', async () => {
+      const { store } = await fresh();
+      const bytes = blob(10, 1000);
+      const expiry = async (ttlSeconds?: number): Promise<number | undefined> => {
+        const { id } = await store.putProfile(bytes, ttlSeconds === undefined ? {} : { ttlSeconds });
+        return (await store.getProfile(id))?.expiresAt?.getTime();
+      };
+      assert.equal(await expiry(100), T0 + 100_000);
+      assert.equal(await expiry(10), T0 + 100_000, 'a shorter TTL does not shorten it');
+      assert.equal(await expiry(1000), T0 + 1_000_000);
+      assert.equal(await expiry(undefined), undefined, 'no TTL: kept forever');
+      assert.equal(await expiry(5), undefined);
+      clock = T0 + 10_000_000;
+      assert.ok(await store.getProfile(profileId(bytes)));
+    });
+
+    test('artifacts: one per (profile, options, format), replaced in place, with body-derived ETags', async () => {
+      const { store } = await fresh();
+      const { id } = await store.putProfile(blob(11, 1000));
+      const svg: ArtifactKey = { profileId: id, options: 'nodecount=80', format: 'svg' };
+      await store.putArtifact(svg, '<svg>é</svg>', 'image/svg+xml');
+      const got = await store.getArtifact(svg);
+      assert.ok(got);
+      assert.equal(got.body.toString('utf8'), '<svg>é</svg>');
+      assert.equal(got.contentType, 'image/svg+xml');
+      assert.match(got.etag, /^"[A-Za-z0-9_-]{22}"$/);
+
+      assert.equal(await store.getArtifact({ ...svg, options: 'nodecount=81' }), undefined);
+      assert.equal(await store.getArtifact({ ...svg, format: 'png' }), undefined);
+      assert.equal(await store.getArtifact({ ...svg, profileId: profileId(blob(12, 10)) }), undefined);
+
+      const png = { ...svg, format: 'png' };
+      await store.putArtifact(png, new Uint8Array(Buffer.from('<svg>é</svg>')), 'image/png');
+      assert.equal((await store.getArtifact(png))?.etag, got.etag, 'same bytes, same tag');
+
+      await store.putArtifact(svg, '<svg>changed</svg>', 'image/svg+xml');
+      const replaced = await store.getArtifact(svg);
+      assert.equal(replaced?.body.toString(), '<svg>changed</svg>');
+      assert.notEqual(replaced?.etag, got.etag);
+
+      // Its profile never existed (or expired and was purged): nothing is kept, nothing throws.
+      const orphan = { ...svg, profileId: profileId(blob(13, 10)) };
+      await store.putArtifact(orphan, 'x', 'text/plain');
+      assert.equal(await store.getArtifact(orphan), undefined);
+    });
+
+    test('the artifact byte cap evicts least-recently-used first, never a profile', async () => {
+      const { store, place } = await fresh({ maxArtifactBytes: 3000 });
+      // Looks without touching: its clock stands before every access, so no read refreshes one.
+      const observer = await openAt(place, { now: () => T0 });
+      const big = blob(14, 200_000); // profiles do not count against the artifact cap
+      const { id } = await store.putProfile(big);
+      const key = (n: number): ArtifactKey => ({ profileId: id, options: `n=${n}`, format: 'txt' });
+      const present = async (): Promise<number[]> => {
+        const found: number[] = [];
+        for (let n = 1; n <= 6; n++) if (await observer.getArtifact(key(n))) found.push(n);
+        return found;
+      };
+      for (const n of [1, 2, 3]) {
+        clock = T0 + n * 1000;
+        await store.putArtifact(key(n), blob(n, 1000), 'text/plain');
+      }
+      assert.deepEqual(await present(), [1, 2, 3], 'exactly at the cap: all kept');
+
+      // A read within the access resolution refreshes nothing (2 stays the oldest); a read after
+      // it makes 1 the most recently used.
+      clock = T0 + 2000 + ACCESS_RESOLUTION_MS - 1;
+      assert.ok(await store.getArtifact(key(2)));
+      clock = T0 + 1000 + ACCESS_RESOLUTION_MS;
+      assert.ok(await store.getArtifact(key(1)));
+      clock = T0 + 3000 + ACCESS_RESOLUTION_MS;
+      await store.putArtifact(key(4), blob(4, 1000), 'text/plain');
+      assert.deepEqual(await present(), [1, 3, 4], '2 was the least recently used');
+
+      // 2000 more bytes: the two least recently used, 3 then 1, go.
+      clock += 1;
+      await store.putArtifact(key(5), blob(5, 2000), 'text/plain');
+      assert.deepEqual(await present(), [4, 5]);
+
+      // Larger than the whole cap: not kept, and it pushes nothing else out.
+      await store.putArtifact(key(6), blob(6, 3001), 'text/plain');
+      assert.deepEqual(await present(), [4, 5]);
+      assert.ok((await store.getProfile(id))?.bytes.equals(big), 'the profile stays');
+
+      // A store opened with a smaller cap enforces it on demand.
+      const smaller = await openAt(place, { maxArtifactBytes: 1500 });
+      assert.deepEqual(await smaller.enforceLimits(), { evictedArtifacts: 1, expiredProfiles: 0 });
+      assert.deepEqual(await present(), [4]);
+      assert.ok(await store.getProfile(id));
+    });
+
+    test('migrations are idempotent: opened again, and twice at once, nothing is lost', async () => {
+      const { store, place } = await fresh();
+      const { id } = await store.putProfile(blob(15, 1000));
+      await store.close();
+      const [a, b] = await Promise.all([openAt(place), openAt(place)]);
+      const c = await openAt(place);
+      for (const s of [a, b, c]) assert.ok((await s.getProfile(id))?.bytes.equals(blob(15, 1000)));
+      assert.deepEqual(await place.migrationVersions(), [1]);
+    });
+
+    test('reopened after close, everything is still there', async () => {
+      const { store, place } = await fresh();
+      const profiles = [blob(16, 300_000), blob(17, 10), blob(18, 70_000)];
+      const ids: string[] = [];
+      for (const [i, bytes] of profiles.entries()) {
+        const { id } = await store.putProfile(bytes, { title: `p${i}`, ...(i === 1 && { ttlSeconds: 3600 }) });
+        ids.push(id);
+        await store.putArtifact({ profileId: id, options: 'o', format: 'dot' }, `digraph ${i} {}`, 'text/vnd.graphviz');
+      }
+      await store.close();
+      await assert.rejects(store.getProfile(ids[0]!), /closed/);
+      await store.close(); // idempotent
+
+      const reopened = await openAt(place);
+      for (const [i, bytes] of profiles.entries()) {
+        const got = await reopened.getProfile(ids[i]!);
+        assert.ok(got);
+        assert.ok(got.bytes.equals(bytes));
+        assert.equal(got.title, `p${i}`);
+        assert.equal(got.expiresAt?.getTime(), i === 1 ? T0 + 3_600_000 : undefined);
+        const artifact = await reopened.getArtifact({ profileId: ids[i]!, options: 'o', format: 'dot' });
+        assert.equal(artifact?.body.toString(), `digraph ${i} {}`);
+      }
+    });
+
+    test('two stores on one database see each other\'s writes', async () => {
+      const { store: one, place } = await fresh();
+      const two = await openAt(place);
+      const { id } = await one.putProfile(blob(19, 50_000), { title: 'from one' });
+      assert.equal((await two.getProfile(id))?.title, 'from one');
+      assert.deepEqual(await two.putProfile(blob(19, 50_000)), { id, created: false });
+      const key: ArtifactKey = { profileId: id, options: '', format: 'top.txt' };
+      await two.putArtifact(key, 'flat flat%', 'text/plain');
+      assert.equal((await one.getArtifact(key))?.body.toString(), 'flat flat%');
+    });
+
+    // SQLite runs it twice: synchronous=FULL is the default; NORMAL is checked too, because the
+    // claim that WAL mode with NORMAL survives the death of the process (not of the machine) is
+    // what the FULL-vs-NORMAL choice in sqlite.ts rests on.
+    const variants = backend.name === 'sqlite' ? (['FULL', 'NORMAL'] as const) : [undefined];
+    for (const synchronous of variants) {
+      const name = `kill -9 during many concurrent uploads leaves only complete rows${synchronous ? ` (synchronous=${synchronous})` : ''}`;
+      test(name, { timeout: 120_000 }, async () => {
+        const place = backend.fresh();
+        const concurrency = 12;
+        const config: CrashWriterConfig = {
+          env: place.env, overrides: { ...place.overrides, ...(synchronous && { synchronous }) }, concurrency,
+        };
+        const child = spawn(process.execPath, [path.join(HERE, 'crash-writer.js'), JSON.stringify(config)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const acknowledged = new Map<number, string>();
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        let pending = '';
+        let killAfter = 0;
+        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+        child.stdout.on('data', (d: Buffer) => {
+          pending += d.toString();
+          const lines = pending.split('\n');
+          pending = lines.pop()!;
+          for (const line of lines) {
+            if (line === 'ready') continue;
+            const [i, id] = line.split(' ');
+            acknowledged.set(Number(i), id!);
+          }
+          // Some way into the run, at a moment that varies with timing: uploads are mid-flight.
+          if (killAfter === 0 && acknowledged.size > 0) killAfter = 40 + Math.floor(Math.random() * 20);
+          if (killAfter > 0 && acknowledged.size >= killAfter && child.exitCode === null) child.kill('SIGKILL');
+        });
+        const signal = await exited;
+        assert.equal(signal, 'SIGKILL', `the writer died on its own: ${stderr}`);
+        assert.ok(acknowledged.size >= 40, `only ${acknowledged.size} acknowledged writes: ${stderr}`);
+
+        clock = Date.now(); // the child wrote with the real clock (and some rows have a TTL)
+        const store = await openAt(place);
+        for (const [i, id] of acknowledged) {
+          const bytes = crashBlob(i);
+          assert.equal(id, profileId(bytes));
+          const got = await store.getProfile(id);
+          assert.ok(got, `acknowledged upload ${i} (${id}) is missing`);
+          assert.ok(got.bytes.equals(bytes), `upload ${i} is not byte-identical`);
+          assert.equal(got.title, `blob ${i}`);
+        }
+        // Uploads in flight at the kill: absent, or complete.
+        const last = Math.max(...acknowledged.keys());
+        let inFlightStored = 0;
+        for (let i = 0; i <= last + concurrency; i++) {
+          if (acknowledged.has(i)) continue;
+          const got = await store.getProfile(profileId(crashBlob(i)));
+          if (got === undefined) continue;
+          inFlightStored++;
+          assert.ok(got.bytes.equals(crashBlob(i)), `unacknowledged upload ${i} is stored but not byte-identical`);
+        }
+        await place.checkIntegrity();
+        console.log(`store ${backend.name}${synchronous ? ` ${synchronous}` : ''}: kill -9 after ${acknowledged.size} ` +
+          `acknowledged uploads; ${inFlightStored} in flight were committed, the rest absent; all rows complete`);
+      });
+    }
+  });
+}
+
+describe('store: errors and configuration', () => {
+  test('an unreachable PostgreSQL is StoreUnavailableError with a retry delay', async () => {
+    const err = await openPostgresStore({ connectionString: 'postgres://nobody@127.0.0.1:1/none' }).then(
+      () => assert.fail('opened a store on a closed port'), (e: unknown) => e);
+    assert.ok(err instanceof StoreUnavailableError, String(err));
+    assert.ok(err.retryAfterSeconds > 0);
+    assert.match(err.message, /unreachable/);
+  });
+
+  test('a full SQLite database is StorageFullError, and the store stays usable', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-store-full-'));
+    const store = await openStore({ HOTPATH_DATA: dir }, { maxDatabaseBytes: 2 * 1024 * 1024 });
+    try {
+      const small = await store.putProfile(blob(20, 1000));
+      await assert.rejects(store.putProfile(blob(21, 3 * 1024 * 1024)), StorageFullError);
+      assert.equal(await store.getProfile(profileId(blob(21, 3 * 1024 * 1024))), undefined, 'nothing half-written');
+      assert.ok(await store.getProfile(small.id));
+      assert.equal((await store.putProfile(blob(22, 1000))).created, true);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('HOTPATH_STORE_MAX_ARTIFACT_BYTES: bytes ≥ 0, default 1 GiB, a typo throws naming it', () => {
+    assert.equal(maxArtifactBytesFromEnv({}), DEFAULT_MAX_ARTIFACT_BYTES);
+    assert.equal(maxArtifactBytesFromEnv({ HOTPATH_STORE_MAX_ARTIFACT_BYTES: '0' }), 0);
+    assert.equal(maxArtifactBytesFromEnv({ HOTPATH_STORE_MAX_ARTIFACT_BYTES: ' 5000 ' }), 5000);
+    for (const bad of ['1G', '-1', '1.5']) {
+      assert.throws(() => maxArtifactBytesFromEnv({ HOTPATH_STORE_MAX_ARTIFACT_BYTES: bad }), /HOTPATH_STORE_MAX_ARTIFACT_BYTES/);
+    }
+  });
+
+  test('ids: 22 base64url characters; the base is framed, not concatenated', () => {
+    const bytes = Buffer.from('profile');
+    const base = profileId(Buffer.from('base'));
+    assert.match(profileId(bytes), /^[A-Za-z0-9_-]{22}$/);
+    assert.notEqual(profileId(bytes, base), profileId(Buffer.concat([bytes, Buffer.from(`\x01${base}`)])));
+    assert.equal(profileId(new Uint8Array(bytes)), profileId(bytes));
+  });
+});

@@ -41,7 +41,8 @@ export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: nu
   const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(query)) {
     if (typeof value !== 'string') {
-      throw new HttpProblem('bad-options', `option "${name}" is given more than once`, { option: name });
+      const shown = name.slice(0, 100);
+      throw new HttpProblem('bad-options', `option ${JSON.stringify(shown)} is given more than once`, { option: shown });
     }
     raw[name] = value;
   }

@@ -5,8 +5,9 @@
  * to the WAL before put resolves and survives a machine crash or power cut, not only the death of
  * the process. (NORMAL would also survive `kill -9` in WAL mode — the committed frames are in the
  * OS page cache, which outlives the process — but can lose the last commits when the machine goes
- * down, and a 201 promises a link that works tomorrow.) Measured cost on this machine is noted in
- * the store tests' report.
+ * down, and a 201 promises a link that works tomorrow.) On this machine FULL cost nothing
+ * measurable: ~200–250 sequential 1 MiB writes/s either way. The store test kills a writer with
+ * SIGKILL under both settings and finds every acknowledged row intact.
  *
  * better-sqlite3 is synchronous: each call blocks the event loop for its duration (a 1 MiB write
  * is milliseconds). The interface is async so that could move to a worker without callers noticing.

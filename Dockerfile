@@ -21,6 +21,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/build/src ./build/src
 COPY templates ./templates
+# Liberation fonts for PNG rendering (src/render/png.ts reads them from here).
+COPY fonts ./fonts
 COPY bin ./bin
 # The image's unprivileged user (uid 1000); the app files stay root-owned and read-only to it.
 USER node

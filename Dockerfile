@@ -10,15 +10,24 @@ COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build
 
+# ---- production dependencies, native ones compiled here with tools the runtime image does not need
+FROM node:20-slim AS deps
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts skips our own `prepare` (tsc is a dev dependency); `npm rebuild` then runs the
+# dependencies' install scripts (better-sqlite3: a prebuilt binary, else a compile).
+RUN npm ci --omit=dev --ignore-scripts && npm rebuild && npm cache clean --force
+
 # ---- runtime: production dependencies and the compiled server only -----------------------------
 FROM node:20-slim
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No runtime dependency has an install script (all JavaScript and WebAssembly), and `prepare`
-# needs the dev dependencies: skip scripts.
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/build/src ./build/src
 COPY templates ./templates
 # Liberation fonts for PNG rendering (src/render/png.ts reads them from here).

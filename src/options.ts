@@ -89,7 +89,7 @@ export function parseOptions(raw: Record<string, unknown>): ReportOptions {
   const input: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined) continue;
-    const short = SHORTHANDS[k];
+    const short = Object.hasOwn(SHORTHANDS, k) ? SHORTHANDS[k] : undefined;
     if (k === 'mean_delay') {
       if (isOn(v)) {
         input['sample_index'] ??= 'delay';

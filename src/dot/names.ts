@@ -22,9 +22,12 @@ export function shortenFunctionName(f: string): string {
   return f;
 }
 
-/** pprof's escapeForDot: inside a DOT "…" string. Newlines become left-justified line breaks. */
+/**
+ * pprof's escapeForDot: inside a DOT "…" string. Newlines become left-justified line breaks. A NUL
+ * (which pprof copies raw, ending Graphviz's input there) becomes U+2400 ␀, visibly.
+ */
 export function escapeForDot(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\l');
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\l').replace(/\u0000/g, '\u2400');
 }
 
 /**

@@ -15,6 +15,9 @@ import {
   RenderTimeoutError,
   SourceArchiveError,
   TooLargeError,
+  FetchError,
+  StoreUnavailableError,
+  StorageFullError,
 } from '../errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -38,6 +41,10 @@ export const PROBLEM_KINDS = {
   busy: { status: 503, title: 'Render queue full' },
   unavailable: { status: 503, title: 'Service unavailable' },
   'render-timeout': { status: 504, title: 'Render deadline passed' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  'fetch-failed': { status: 502, title: 'The profile could not be fetched' },
+  'fetch-timeout': { status: 504, title: 'The profile source did not answer in time' },
+  'storage-full': { status: 507, title: 'No room to store the profile' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -132,6 +139,24 @@ export function problemFromError(err: unknown): MappedError {
     return mapped('render-timeout', `${err.message}; ask for fewer nodes (nodecount, nodefraction) or focus the graph`);
   }
   if (err instanceof RenderError) return mapped('render-failed', `Graphviz: ${err.message}`);
+  if (err instanceof FetchError) {
+    switch (err.kind) {
+      case 'forbidden':
+        return mapped('forbidden', err.message);
+      case 'bad-url':
+        return mapped('bad-request', err.message);
+      case 'timeout':
+        return mapped('fetch-timeout', err.message);
+      case 'too-large':
+        return mapped('too-large', err.message);
+      default:
+        return mapped('fetch-failed', err.message);
+    }
+  }
+  if (err instanceof StoreUnavailableError) {
+    return mapped('unavailable', `the profile store is unavailable; retry in ${err.retryAfterSeconds} s`, {}, { 'Retry-After': String(err.retryAfterSeconds) });
+  }
+  if (err instanceof StorageFullError) return mapped('storage-full', 'the profile store is full; nothing was written', {}, { 'Retry-After': '60' });
   return { problem: makeProblem('internal', 'the server failed to answer this request; it has been logged'), headers: {}, unexpected: true };
 }
 

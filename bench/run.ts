@@ -11,6 +11,7 @@ import { parseArgs } from '../src/cli/args.js';
 import { parseOptions } from '../src/options.js';
 import { loadProfile } from '../src/profile/load.js';
 import { produceReport } from '../src/reports.js';
+import { benchServer, formatServerBench } from './server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = [
@@ -60,4 +61,7 @@ for (const [golden, , flags] of index.filter(([, inputs]) => inputs!.includes('s
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${golden} (${flags}) ${ms.toFixed(0)} ms`);
 }
 console.log(`\n${pass} passed, ${fail} failed`);
+
+console.log('\n## The HTTP service\n');
+console.log(formatServerBench(await benchServer()));
 process.exitCode = fail === 0 ? 0 : 1;

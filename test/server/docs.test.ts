@@ -1,5 +1,5 @@
 /**
- * The curl examples of docs/http-api.md (merged into the README's "HTTP API" section) work exactly
+ * The curl examples of the README's "HTTP API" section work exactly
  * as written: every ```sh block runs, in order, with bash against a live server, in a folder that
  * holds cpu.pb.gz, heap.pb.gz and heap-before.pb.gz. Only the address changes:
  * http://localhost:8080 → the test server's ephemeral port.
@@ -16,7 +16,16 @@ import type { RunningServer } from '../../src/server/app.js';
 import { CORPUS, ROOT, startTestServer } from './support.js';
 
 const run = promisify(execFile);
-const DOC = path.join(ROOT, 'docs/http-api.md');
+const README = path.join(ROOT, 'README.md');
+
+/** The README's "HTTP API" section, up to the next section. */
+function apiSection(): string {
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf('\n## HTTP API\n');
+  assert.ok(start >= 0, 'README has an HTTP API section');
+  const end = text.indexOf('\n## ', start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
 
 function shellBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
@@ -36,8 +45,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('every sh example in docs/http-api.md runs as written', async () => {
-  const blocks = shellBlocks(readFileSync(DOC, 'utf8'));
+test('every sh example in the README\'s HTTP API section runs as written', async () => {
+  const blocks = shellBlocks(apiSection());
   assert.ok(blocks.length >= 6, `found ${blocks.length} sh blocks`);
   const outputs: string[] = [];
   for (const block of blocks) {
@@ -63,7 +72,7 @@ test('every sh example in docs/http-api.md runs as written', async () => {
 });
 
 test('the documented error answer is the real one', async () => {
-  const doc = readFileSync(DOC, 'utf8');
+  const doc = apiSection();
   const shown = /^`(\{"type":"urn:hotpath:problem:bad-options".*\})`\.$/m.exec(doc);
   assert.ok(shown, 'the doc shows a problem object');
   const res = await fetch(`${server.url}/v1/render?format=top&sample_index=inuse_space`, {

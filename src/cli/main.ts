@@ -28,6 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     if (args.inputs.length !== 1) throw new UsageError(args.inputs.length === 0 ? 'no profile given (see hotpath -help)' : 'give one profile');
     const options = parseOptions(args.options);
     const name: ReportName = args.json ? (args.format === 'leaks' ? 'leaks.json' : 'json') : args.format;
+    // Start compiling Graphviz's WASM now: V8 compiles it on a background thread while we decode.
+    const graphviz = name === 'svg' ? import('../render/graphviz.js').then((m) => m.loadGraphviz()) : undefined;
+    graphviz?.catch(() => {}); // a load failure surfaces from layout(), with its message
     const bytes = await readInput(args.inputs[0]!, args);
     const base = args.base ? { bytes: await readInput(args.base.file, args), diff: args.base.diff } : undefined;
     const input = loadReportInput(name, bytes, base);

@@ -101,13 +101,37 @@ function shareEqualMappings(p: Profile): void {
   }
 }
 
-/** Are any two functions or locations equal in the sense of pprof's merge keys? */
+/**
+ * Are any two functions or locations equal in the sense of pprof's merge keys? Bucketed by a cheap key
+ * (the name; the first line) and compared in full only within a bucket: building a string key per
+ * location cost more than the rest of normalizing.
+ */
 function hasDuplicates(p: Profile): boolean {
-  const seen = new Set<string>();
-  const fresh = (key: string) => !seen.has(key) && (seen.add(key), true);
-  for (const f of p.functions) if (!fresh(`f${f.startLine}\u0000${f.name}\u0000${f.systemName}\u0000${f.filename}`)) return true;
-  for (const l of p.locations) if (!fresh(`l${locationKey(l)}`)) return true;
+  const byName = new Map<string, ProfileFunction[]>();
+  for (const f of p.functions) {
+    const bucket = byName.get(f.name);
+    if (bucket === undefined) byName.set(f.name, [f]);
+    else if (bucket.some((g) => g.startLine === f.startLine && g.systemName === f.systemName && g.filename === f.filename)) return true;
+    else bucket.push(f);
+  }
+  const byFirstLine = new Map<number, Location[]>();
+  for (const l of p.locations) {
+    const first = l.lines[0];
+    const key = first === undefined ? -1 : first.function.id * 65599 + first.line;
+    const bucket = byFirstLine.get(key);
+    if (bucket === undefined) byFirstLine.set(key, [l]);
+    else if (bucket.some((m) => sameLocation(l, m))) return true;
+    else bucket.push(l);
+  }
   return false;
+}
+
+/** pprof's location key, compared field by field: mapping, address within it, folding, lines. */
+function sameLocation(a: Location, b: Location): boolean {
+  if (a.mapping !== b.mapping || a.isFolded !== b.isFolded || a.lines.length !== b.lines.length) return false;
+  const offset = (l: Location) => (l.mapping ? l.address - l.mapping.start : l.address);
+  if (offset(a) !== offset(b)) return false;
+  return a.lines.every((ln, i) => ln.function === b.lines[i]!.function && ln.line === b.lines[i]!.line);
 }
 
 function isZero(s: Sample): boolean {

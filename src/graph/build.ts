@@ -71,13 +71,16 @@ export class FrameTable {
   }
 
   private intern(info: NodeInfo): number {
-    const key = nodeKey(info);
+    // A node that is just a function name (the usual case) is keyed and printed by its name alone; the
+    // general key starts with a NUL, which no function name does, so the two kinds never collide.
+    const plain = info.address === 0n && info.file === '' && info.lineno === 0 && info.objfile === '' && info.startLine === 0 && info.name !== '' && info.name.charCodeAt(0) !== 0;
+    const key = plain ? info.name : '\u0000' + nodeKey(info);
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.infos.length;
       this.ids.set(key, id);
       this.infos.push(info);
-      this.names.push(printableName(info));
+      this.names.push(plain ? info.name : printableName(info));
     }
     return id;
   }

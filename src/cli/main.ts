@@ -9,6 +9,7 @@ import { parseArgs, USAGE, UsageError, type CliArgs } from './args.js';
 
 /** The `hotpath` command: a thin shell over the pipeline. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'report') return (await import('./report-command.js')).reportCommand(argv.slice(1), readInput);
   let args: CliArgs;
   try {
     args = parseArgs(argv);

@@ -191,13 +191,15 @@ const PROFILE_EXTENSIONS = /\.(gz|pb|pprof|prof|proto|txt|folded)$/i;
 /**
  * A folder name for a profile: its name without profile extensions, reduced to [A-Za-z0-9._-] (safe
  * in a URL, a zip and every file system, never hidden, never `..`), unique among `taken` ignoring
- * case (macOS and Windows file systems do).
+ * case (macOS and Windows file systems do). Adds the name it returns to `taken`.
  */
 export function folderName(name: string, taken: Set<string>): string {
   let stem = name;
   while (PROFILE_EXTENSIONS.test(stem) && stem.replace(PROFILE_EXTENSIONS, '') !== '') stem = stem.replace(PROFILE_EXTENSIONS, '');
   stem = stem.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80).replace(/^[._-]+|[._-]+$/g, '');
   if (stem === '') stem = 'profile';
+  // Names Windows keeps for devices, whatever the extension: the artifact may be unzipped there.
+  if (/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(stem)) stem = `profile-${stem}`;
   let candidate = stem;
   for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = `${stem}-${n}`;
   taken.add(candidate.toLowerCase());

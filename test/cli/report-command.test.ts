@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CORPUS } from '../support/goldens.js';
+import { folderName, profileName } from '../../src/cli/report-command.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/hotpath.js', import.meta.url));
 const shopd = (f: string) => path.join(CORPUS, 'profiles/shopd', f);
@@ -251,6 +252,19 @@ test('a /debug/pprof URL is a profile too: named after its path, titled by its U
   } finally {
     server.close();
   }
+});
+
+test('folder names are safe in a URL, a zip and any file system, and unique ignoring case', () => {
+  const taken = new Set(['summary.md']);
+  const names = ['cpu.pb.gz', 'CPU.pb.gz', 'cpu.pprof', '../../etc/passwd', '.hidden.pb.gz', 'a b%2F<c>.pb.gz', 'pb.gz', 'summary.md',
+    'con.pb.gz', 'x'.repeat(300), 'heap'];
+  assert.deepEqual(names.map((n) => folderName(n, taken)), [
+    'cpu', 'CPU-2', 'cpu-3', 'etc_passwd', 'hidden', 'a_b_2F_c', 'pb', 'summary.md-2', 'profile-con', 'x'.repeat(80), 'heap',
+  ]);
+  assert.equal(profileName('/tmp/profiles/cpu.pb.gz'), 'cpu.pb.gz');
+  assert.equal(profileName('http://user:pw@host:6060/debug/pprof/heap?gc=1'), 'heap');
+  assert.equal(profileName('host:6060/debug/pprof/profile'), 'profile');
+  assert.equal(profileName('-'), 'stdin');
 });
 
 /** The lines of summary.md from the heading `## title` to the next `## `. */

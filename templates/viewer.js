@@ -414,7 +414,7 @@
     say('Loading top…');
     return fetchOk(root + '/top.json' + q).then(function (res) { return res.json(); }).then(function (report) {
       if (n !== requests.top) return;
-      topReport = report;
+      topReport = withPercentTexts(report);
       $('top-header').textContent = (report.header || []).join('\n');
       renderTop();
       say('');
@@ -426,8 +426,38 @@
     });
   }
 
-  function percent(v) {
-    return (typeof v === 'number' ? v.toFixed(2) : String(v)) + '%';
+  /**
+   * pprof's Percentage, as -top prints it (trimmed): "100%" within ±0.05 of it, two decimals from
+   * 1%, else Go's %.2g ("0.94%", "0.5%", "0%", "1.2e-05%"). The sign is dropped, as pprof does.
+   */
+  function percentage(value, total) {
+    var ratio = total !== 0 ? Math.abs(value / total) * 100 : 0;
+    if (ratio >= 99.95 && ratio <= 100.05) return '100%';
+    if (ratio >= 1) return ratio.toFixed(2) + '%';
+    return goG2(ratio) + '%';
+  }
+
+  /** Go's strconv.FormatFloat(x, 'g', 2, 64) for 0 ≤ x < 1. */
+  function goG2(x) {
+    if (x === 0) return '0';
+    var m = /^(\d)(?:\.(\d))?e([+-]\d+)$/.exec(x.toExponential(1));
+    var digits = m[1] + (m[2] && m[2] !== '0' ? '.' + m[2] : '');
+    var exp = Number(m[3]);
+    if (exp < -4 || exp >= 2) return digits + 'e' + (exp < 0 ? '-' : '+') + (Math.abs(exp) < 10 ? '0' : '') + Math.abs(exp);
+    return x.toFixed(Math.max(0, 1 - exp)).replace(/\.?0+$/, '');
+  }
+
+  /** Adds each row's percentages as -top prints them; sum% needs the rows in pprof's order. */
+  function withPercentTexts(report) {
+    var total = Number(report.total);
+    var sum = 0;
+    (report.rows || []).forEach(function (r) {
+      sum += Number(r.flat);
+      r.flatPercentText = percentage(Number(r.flat), total);
+      r.sumPercentText = percentage(sum, total);
+      r.cumPercentText = percentage(Number(r.cum), total);
+    });
+    return report;
   }
 
   function cell(tr, text, className) {
@@ -455,10 +485,10 @@
     rows.slice(0, MAX_TOP_ROWS).forEach(function (r) {
       var tr = document.createElement('tr');
       cell(tr, r.flatText, 'num');
-      cell(tr, percent(r.flatPercent), 'num');
-      cell(tr, percent(r.sumPercent), 'num');
+      cell(tr, r.flatPercentText, 'num');
+      cell(tr, r.sumPercentText, 'num');
       cell(tr, r.cumText, 'num');
-      cell(tr, percent(r.cumPercent), 'num');
+      cell(tr, r.cumPercentText, 'num');
       var td = cell(tr, '', 'name');
       var b = document.createElement('button');
       b.type = 'button';

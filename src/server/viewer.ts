@@ -172,6 +172,7 @@ export function renderViewerPage(viewer: Viewer, meta: ViewerMeta, ctx: PageCont
     ['total', sample ? `${sample} total` : 'total', shown(meta.total)],
     ['duration', 'duration', shown(meta.duration)],
     ['time', 'time', shown(meta.time)],
+    ['top', 'heaviest', top],
     ['expires', 'expires', shortDate(meta.expiresAt)],
   ];
   const factsHtml = facts

@@ -58,22 +58,28 @@ export function mergeProfiles(srcs: Profile[]): Profile {
 export function compactProfile(p: Profile): Profile {
   shareEqualMappings(p);
   if (hasDuplicates(p)) return mergeProfiles([p]);
-  const buckets = new Map<number | string, Sample[]>();
+  // Each bucket holds indices into `samples`, so merging into a sample is O(1) wherever it sits.
+  const buckets = new Map<number | string, number[]>();
   const samples: Sample[] = [];
+  const merged = new Set<number>();
   for (const s of p.samples) {
     if (isZero(s)) continue;
     const key = s.labels || s.numLabels ? `${stackHash(s.locations)}\u0001${labelKey(s)}` : stackHash(s.locations);
     let bucket = buckets.get(key);
     if (bucket === undefined) buckets.set(key, (bucket = []));
-    const same = bucket.find((b) => sameStack(b.locations, s.locations));
-    if (same === undefined) {
-      bucket.push(s);
+    const at = bucket.find((i) => sameStack(samples[i]!.locations, s.locations));
+    if (at === undefined) {
+      bucket.push(samples.length);
       samples.push(s);
       continue;
     }
-    const merged = { ...same, values: same.values.map((v, i) => v + s.values[i]!) };
-    bucket[bucket.indexOf(same)] = merged;
-    samples[samples.indexOf(same)] = merged;
+    // Copy on first merge: the input's value arrays are not ours to change.
+    if (!merged.has(at)) {
+      samples[at] = { ...samples[at]!, values: samples[at]!.values.slice() };
+      merged.add(at);
+    }
+    const values = samples[at]!.values;
+    for (let i = 0; i < values.length; i++) values[i]! += s.values[i]!;
   }
   const used = new Set(p.locations.map((l) => l.mapping));
   return { ...p, mappings: p.mappings.filter((m, i) => i === 0 || used.has(m)), samples };
@@ -116,8 +122,10 @@ function hasDuplicates(p: Profile): boolean {
   }
   const byFirstLine = new Map<number, Location[]>();
   for (const l of p.locations) {
+    // Address and first line: many locations share a line (or have none) but not an address as well.
     const first = l.lines[0];
-    const key = first === undefined ? -1 : first.function.id * 65599 + first.line;
+    const offset = Number(BigInt.asUintN(32, l.mapping ? l.address - l.mapping.start : l.address));
+    const key = ((first === undefined ? 0 : Math.imul(first.function.id, 65599) + first.line) ^ Math.imul(offset, 0x9e3779b1)) >>> 0;
     const bucket = byFirstLine.get(key);
     if (bucket === undefined) byFirstLine.set(key, [l]);
     else if (bucket.some((m) => sameLocation(l, m))) return true;

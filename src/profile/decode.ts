@@ -81,11 +81,17 @@ export function decodeProfile(bytes: Uint8Array, limits: DecodeLimits = {}): Pro
 
 /** Byte ranges of the occurrences of one repeated top-level message field. */
 class Ranges {
-  starts = new Uint32Array(16);
-  ends = new Uint32Array(16);
+  starts: Uint32Array;
+  ends: Uint32Array;
   count = 0;
 
-  constructor(readonly what: string, private readonly max: number) {}
+  constructor(readonly what: string, private readonly max: number) {
+    // Never more room than the cap, since the cap is checked when the arrays are full: with 16
+    // slots from the start, a cap below 16 let up to 16 entries through (found by fuzzing).
+    const initial = Math.min(16, max);
+    this.starts = new Uint32Array(initial);
+    this.ends = new Uint32Array(initial);
+  }
 
   push(start: number, end: number): void {
     if (this.count === this.starts.length) {

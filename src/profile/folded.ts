@@ -24,6 +24,17 @@ function quote(line: string): string {
 }
 
 /**
+ * The line without trailing spaces, tabs and CRs. Not `/[ \t\r]+$/`: a backtracking engine retries
+ * that at every blank of a run that does not end the line, quadratic in the run's length (a line
+ * with 40 K blanks before its last frame took 0.9 s; found by fuzzing).
+ */
+function trimBlanksEnd(line: string): string {
+  let end = line.length;
+  for (let c = line.charCodeAt(end - 1); c === 0x20 || c === 0x09 || c === 0x0d; c = line.charCodeAt(end - 1)) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
+
+/**
  * Reads collapsed stacks into a Profile with one sample type, samples/count. Each frame name
  * becomes one function and one location (no mapping, address 0); each non-blank line one sample.
  * Identical lines stay separate samples: merging is the pipeline's job, as for any profile.
@@ -39,7 +50,7 @@ export function parseFolded(text: string): Profile {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     // CRLF files and trailing blanks are common when stacks pass through editors or Windows tools.
-    const line = lines[i]!.replace(/[ \t\r]+$/, '');
+    const line = trimBlanksEnd(lines[i]!);
     if (line === '') continue;
     const where = `folded line ${i + 1}`;
     const space = line.lastIndexOf(' ');

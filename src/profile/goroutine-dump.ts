@@ -123,8 +123,11 @@ function parseDebug1(lines: string[], b: ProfileBuilder): void {
     }
     const stack = DEBUG1_STACK.exec(line);
     if (!stack) throw dumpError(i + 1, `expected "COUNT @ 0x..." starting a stack, got ${quote(line)}`);
-    const count = Number(stack[1]);
-    const addresses = stack[2]!.trim() === '' ? [] : stack[2]!.trim().split(' ').map((a) => BigInt(a));
+    const count = exactNumber(stack[1]!, i + 1, 'goroutine count');
+    if (!Number.isSafeInteger(sum + count)) {
+      throw dumpError(i + 1, 'the goroutine counts add up beyond 2^53', 'overflow');
+    }
+    const addresses = stack[2]!.trim() === '' ? [] : stack[2]!.trim().split(' ').map((a) => exactAddress(a, i + 1));
     const stackLine = i + 1;
     i++;
     let labels: Record<string, string[]> | undefined;
@@ -169,7 +172,7 @@ function parseDebug1Frame(text: string, lineNumber: number): Debug1Frame {
   if (pcText === undefined || !/^0x[0-9a-fA-F]+$/.test(pcText)) {
     throw dumpError(lineNumber, `expected "#\\t0xPC\\tfunc+0xOFF\\tfile:line", got ${quote(text)}`);
   }
-  const pc = BigInt(pcText);
+  const pc = exactAddress(pcText, lineNumber);
   if (fields.length === 1) return { pc, name: undefined, file: '', line: 0, entry: undefined, lineNumber };
   const nameOff = fields.length >= 2 ? /^(.+)\+(0x[0-9a-fA-F]+)$/.exec(fields[1]!) : null;
   // A file name may itself hold tabs only in theory; rejoin whatever follows the function.
@@ -177,7 +180,8 @@ function parseDebug1Frame(text: string, lineNumber: number): Debug1Frame {
   if (!nameOff || !fileLine) {
     throw dumpError(lineNumber, `expected "#\\t0xPC\\tfunc+0xOFF\\tfile:line", got ${quote(text)}`);
   }
-  return { pc, name: nameOff[1]!, file: fileLine[1]!, line: Number(fileLine[2]), entry: pc - BigInt(nameOff[2]!), lineNumber };
+  const line = exactNumber(fileLine[2]!, lineNumber, 'line number');
+  return { pc, name: nameOff[1]!, file: fileLine[1]!, line, entry: pc - BigInt(nameOff[2]!), lineNumber };
 }
 
 /**
@@ -198,6 +202,7 @@ function parseDebug1Frame(text: string, lineNumber: number): Debug1Frame {
 function debug1Locations(addresses: bigint[], frames: Debug1Frame[], stackLine: number, b: ProfileBuilder): Location[] {
   const callPcs = addresses.map((a) => (a > 0n ? a - 1n : a));
   if (frames.length === 0) return callPcs.map((pc) => b.location(pc, []));
+  const positions = new AddressPositions(addresses, callPcs);
 
   const groups: { index: number; frames: Debug1Frame[] }[] = [];
   /** addresses that are inline marks folded into the location before them */
@@ -207,7 +212,7 @@ function debug1Locations(addresses: bigint[], frames: Debug1Frame[], stackLine: 
     const current = groups[groups.length - 1];
     const calleeInCurrent = current?.frames[current.frames.length - 1];
     const inlinedInto = calleeInCurrent !== undefined && isInlineCaller(calleeInCurrent, frame);
-    const at = findAddress(addresses, callPcs, frame.pc, cursor);
+    const at = positions.find(frame.pc, cursor);
     if (current && (at < 0 || (inlinedInto && at === cursor))) {
       // An inlined caller: without a PC of its own (older writers), or with its inline mark's PC.
       if (at >= 0) {
@@ -232,7 +237,10 @@ function debug1Locations(addresses: bigint[], frames: Debug1Frame[], stackLine: 
     cursor = near + 1;
   }
 
-  const lastIndex = Math.max(groups[groups.length - 1]!.index, ...folded);
+  // A loop, not Math.max(...folded): a stack of ~150 K inline marks overflowed the call stack
+  // with that many arguments (RangeError; found by fuzzing large dumps).
+  let lastIndex = groups[groups.length - 1]!.index;
+  for (const a of folded) if (a > lastIndex) lastIndex = a;
   const byIndex = new Map(groups.map((g) => [g.index, g]));
   const locations: Location[] = [];
   for (let a = 0; a <= lastIndex; a++) {
@@ -253,12 +261,41 @@ function isInlineCaller(callee: Debug1Frame, caller: Debug1Frame): boolean {
   );
 }
 
-function findAddress(addresses: bigint[], callPcs: bigint[], pc: bigint, from: number): number {
-  for (let a = from; a < addresses.length; a++) {
-    // Older writers printed the return address itself; accept both.
-    if (callPcs[a] === pc || addresses[a] === pc) return a;
+/**
+ * Where each pc sits in a stack's `@` line, looked up in O(log n): scanning the rest of the line
+ * for every `#` frame made a dump whose frames match none of its addresses quadratic (10 K frames
+ * took 0.7 s, 1 MB seconds; found by fuzzing).
+ */
+class AddressPositions {
+  private readonly at = new Map<bigint, number[]>();
+
+  constructor(addresses: bigint[], callPcs: bigint[]) {
+    for (let a = 0; a < addresses.length; a++) {
+      // Older writers printed the return address itself; accept both.
+      this.add(callPcs[a]!, a);
+      if (addresses[a] !== callPcs[a]) this.add(addresses[a]!, a);
+    }
   }
-  return -1;
+
+  private add(pc: bigint, a: number): void {
+    const list = this.at.get(pc);
+    if (list === undefined) this.at.set(pc, [a]);
+    else if (list[list.length - 1] !== a) list.push(a);
+  }
+
+  /** The first position ≥ `from` holding `pc`, or -1. */
+  find(pc: bigint, from: number): number {
+    const list = this.at.get(pc);
+    if (list === undefined) return -1;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < list.length ? list[lo]! : -1;
+  }
 }
 
 function nearestAbove(callPcs: bigint[], pc: bigint): number {
@@ -405,7 +442,7 @@ function parseHeader(m: RegExpExecArray, lineNumber: number): Goroutine {
   let lockedToThread = false;
   for (const part of parts.slice(1)) {
     const minutes = /^(\d+) minutes$/.exec(part);
-    if (minutes) waitMinutes = Number(minutes[1]);
+    if (minutes) waitMinutes = exactNumber(minutes[1]!, lineNumber, 'wait in minutes');
     else if (part === 'locked to thread') lockedToThread = true;
     // Other annotations of newer runtimes (e.g. synctest bubbles) carry nothing we report.
   }
@@ -453,7 +490,7 @@ function parseGoroutineBody(lines: string[], start: number, g: Goroutine): numbe
       g.frames.push({
         name: call.name,
         file: fileLine[1]!,
-        line: Number(fileLine[2]),
+        line: exactNumber(fileLine[2]!, i + 2, 'line number'),
         inlined: call.args === '...' && !hasOffset,
       });
     }
@@ -597,8 +634,19 @@ function stripBom(line: string): string {
   return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
 }
 
-function dumpError(lineNumber: number, what: string): ProfileError {
-  return new ProfileError('malformed', `goroutine dump line ${lineNumber}: ${what}`, 'goroutine dump line', lineNumber);
+function dumpError(lineNumber: number, what: string, code: 'malformed' | 'overflow' = 'malformed'): ProfileError {
+  return new ProfileError(code, `goroutine dump line ${lineNumber}: ${what}`, 'goroutine dump line', lineNumber);
+}
+
+/**
+ * Digits → a number that is exact, or an overflow error naming the line: past 2^53 a count would
+ * round (and 400 digits become Infinity), breaking the model's exact sums. Found by fuzzing.
+ */
+function exactNumber(digits: string, lineNumber: number, what: string): number {
+  const n = Number(digits);
+  if (Number.isSafeInteger(n)) return n;
+  const shown = digits.length > 24 ? `${digits.slice(0, 24)}... (${digits.length} digits)` : digits;
+  throw dumpError(lineNumber, `${what} ${shown} is beyond 2^53`, 'overflow');
 }
 
 /** A line quoted for an error message: control characters escaped, long lines shortened. */
@@ -608,6 +656,13 @@ function quote(line: string): string {
   return JSON.stringify(cut).replace(/[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) =>
     `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/** `0x…` → a uint64 address, or an overflow error naming the line (the model's addresses are uint64). */
+function exactAddress(text: string, lineNumber: number): bigint {
+  const a = BigInt(text);
+  if (a <= 0xffffffffffffffffn) return a;
+  throw dumpError(lineNumber, `address ${text.length > 24 ? `${text.slice(0, 24)}...` : text} is beyond 64 bits`, 'overflow');
 }
 
 function hex(n: bigint): string {

@@ -331,9 +331,24 @@
     return '^' + name.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&') + '$';
   }
 
+  /**
+   * The regexp that selects a node, by what its name is at the current granularity. pprof matches
+   * focus/list/peek against function names and source file names, so a node of the lines,
+   * filefunctions or addresses granularity ("0x4c8c9c main.f shopd/main.go:108") is selected by its
+   * function, and a file node by its path (whatever directory the profile puts in front of it).
+   */
+  function regexpFor(name) {
+    var granularity = readState().options.granularity || 'functions';
+    if (granularity === 'files') return '(^|/)' + exactly(name).slice(1);
+    var fn = name;
+    if (granularity === 'addresses') fn = fn.replace(/^[0-9a-f]+ /, '');
+    if (granularity !== 'functions' && fn.lastIndexOf(' ') > 0) fn = fn.slice(0, fn.lastIndexOf(' '));
+    return exactly(fn);
+  }
+
   function focusOn(name) {
     openNode(name);
-    go(withOptions({ focus: exactly(name) }, 'graph'));
+    go(withOptions({ focus: regexpFor(name) }, 'graph'));
   }
 
   // ---- fetching --------------------------------------------------------------------------------
@@ -351,6 +366,17 @@
 
   function fetchOk(url) {
     return fetch(url, { credentials: 'same-origin' }).then(function (res) { return res.ok ? res : failure(res); });
+  }
+
+  /** pprof's notes ("Focus expression matched no samples"), sent percent-encoded in X-Hotpath-Warning. */
+  function notesOf(res) {
+    var w = res.headers.get('X-Hotpath-Warning');
+    if (!w) return '';
+    try {
+      return 'Note: ' + decodeURIComponent(w);
+    } catch (_) {
+      return 'Note: ' + w;
+    }
   }
 
   function say(text, isError) {
@@ -371,13 +397,14 @@
     var n = ++requests.graph;
     say('Laying out the call graph…');
     stage.setAttribute('aria-busy', 'true');
-    return fetchOk(root + '/graph.svg' + q).then(function (res) { return res.text(); }).then(function (text) {
+    var note = '';
+    return fetchOk(root + '/graph.svg' + q).then(function (res) { note = notesOf(res); return res.text(); }).then(function (text) {
       if (n !== requests.graph) return;
       stage.replaceChildren(buildGraph(parseSvg(text)));
       firstView();
       markSelected();
       stage.setAttribute('data-query', q);
-      say('');
+      say(note);
     }).catch(function (err) {
       if (n !== requests.graph) return;
       loadedWith.graph = undefined;
@@ -395,10 +422,10 @@
     say('Drawing the flame graph…');
     // Checked first so that an error shows as a sentence, not as JSON inside the frame; the frame's
     // own request then comes from the artifact cache.
-    return fetchOk(url).then(function () {
+    return fetchOk(url).then(function (res) {
       if (n !== requests.flame) return;
       $('flame-frame').src = url;
-      say('');
+      say(notesOf(res));
     }).catch(function (err) {
       if (n !== requests.flame) return;
       loadedWith.flame = undefined;
@@ -412,12 +439,13 @@
   function loadTop(q) {
     var n = ++requests.top;
     say('Loading top…');
-    return fetchOk(root + '/top.json' + q).then(function (res) { return res.json(); }).then(function (report) {
+    var note = '';
+    return fetchOk(root + '/top.json' + q).then(function (res) { note = notesOf(res); return res.json(); }).then(function (report) {
       if (n !== requests.top) return;
       topReport = withPercentTexts(report);
       $('top-header').textContent = (report.header || []).join('\n');
       renderTop();
-      say('');
+      say(note);
     }).catch(function (err) {
       if (n !== requests.top) return;
       loadedWith.top = undefined;
@@ -526,10 +554,11 @@
   function loadTraces(q) {
     var n = ++requests.traces;
     say('Loading traces…');
-    return fetchOk(root + '/traces.txt' + q).then(function (res) { return res.text(); }).then(function (text) {
+    var note = '';
+    return fetchOk(root + '/traces.txt' + q).then(function (res) { note = notesOf(res); return res.text(); }).then(function (text) {
       if (n !== requests.traces) return;
       $('traces').textContent = text;
-      say('');
+      say(note);
     }).catch(function (err) {
       if (n !== requests.traces) return;
       loadedWith.traces = undefined;
@@ -575,10 +604,10 @@
     out.textContent = 'Loading…';
     var options = readState().options;
     var url = mode === 'lines'
-      ? root + '/list.txt' + queryOf(options, { list: exactly(selectedName) })
-      : root + '/peek.txt' + queryOf(options, { peek: exactly(selectedName) });
+      ? root + '/list.txt' + queryOf(options, { list: regexpFor(selectedName) })
+      : root + '/peek.txt' + queryOf(options, { peek: regexpFor(selectedName) });
     fetchOk(url).then(function (res) { return res.text(); }).then(function (text) {
-      if (n === requests.node) out.textContent = text;
+      if (n === requests.node) out.textContent = text !== '' ? text : 'pprof prints nothing for this ' + (mode === 'lines' ? 'list' : 'peek') + '.';
     }).catch(function (err) {
       if (n === requests.node) out.textContent = err.message;
     });
@@ -588,9 +617,12 @@
   $('node-peek').addEventListener('click', function () { showNodeReport('peek'); });
   $('node-focus').addEventListener('click', function () { if (selectedName) focusOn(selectedName); });
   $('node-ignore').addEventListener('click', function () {
-    if (selectedName) go(withOptions({ ignore: exactly(selectedName), focus: undefined }, 'graph'));
+    if (selectedName) go(withOptions({ ignore: regexpFor(selectedName), focus: undefined }, 'graph'));
   });
   $('node-close').addEventListener('click', closeNode);
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && selectedName !== null) closeNode();
+  });
 
   // ---- options form ----------------------------------------------------------------------------
 

@@ -33,6 +33,13 @@ COPY templates ./templates
 # Liberation fonts for PNG rendering (src/render/png.ts reads them from here).
 COPY fonts ./fonts
 COPY bin ./bin
+# The CLI too: `docker run --rm -v "$PWD:/work" -w /work hotpath hotpath -svg -output cpu.svg cpu.pb.gz`.
+RUN ln -s /app/bin/hotpath.js /usr/local/bin/hotpath
+# The profile store behind shareable links: an SQLite file in /data, writable by the app's user.
+# Mount a volume there to keep links across containers, or set DATABASE_URL to share PostgreSQL.
+RUN mkdir /data && chown node:node /data
+ENV HOTPATH_DATA=/data
+VOLUME /data
 # The image's unprivileged user (uid 1000); the app files stay root-owned and read-only to it.
 USER node
 EXPOSE 8080

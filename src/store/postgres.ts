@@ -69,6 +69,11 @@ function migrations(t: Tables): { version: number; name: string; sql: string }[]
         CREATE INDEX hotpath_artifacts_lru ON ${t.artifacts} (accessed_at, seq) INCLUDE (size);
       `,
     },
+    {
+      version: 2,
+      name: 'diff bases (pprof -diff_base)',
+      sql: `ALTER TABLE ${t.profiles} ADD COLUMN base_diff boolean NOT NULL DEFAULT false;`,
+    },
   ];
 }
 
@@ -162,6 +167,7 @@ interface ProfileRow {
   bytes: Buffer;
   title: string | null;
   base_id: string | null;
+  base_diff: boolean;
   content_type: string;
   created_at: string;
   expires_at: string | null;
@@ -190,7 +196,7 @@ class PostgresStore implements Store {
   async putProfile(bytes: Uint8Array, meta: ProfileMeta = {}): Promise<PutProfileResult> {
     checkProfileMeta(meta);
     const buffer = toBuffer(bytes);
-    const id = profileId(buffer, meta.baseId);
+    const id = profileId(buffer, meta.baseId, meta.baseDiff);
     const contentType = meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE;
     const title = meta.title ?? null;
     const created = await this.guard('store the profile', async () => {
@@ -202,9 +208,9 @@ class PostgresStore implements Store {
         const now = this.now();
         const expiresAt = meta.ttlSeconds === undefined ? null : now + meta.ttlSeconds * 1000;
         const inserted = await this.pool.query(
-          `INSERT INTO ${this.t.profiles} (id, bytes, size, title, base_id, content_type, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [id, buffer, buffer.byteLength, title, meta.baseId ?? null, contentType, now, expiresAt]);
+          `INSERT INTO ${this.t.profiles} (id, bytes, size, title, base_id, base_diff, content_type, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+          [id, buffer, buffer.byteLength, title, meta.baseId ?? null, meta.baseDiff === true, contentType, now, expiresAt]);
         if (inserted.rowCount === 1) return true;
         // Same id, so same bytes and base: an expired row comes back to life as a fresh upload.
         const revived = await this.pool.query(
@@ -226,7 +232,7 @@ class PostgresStore implements Store {
   async getProfile(id: string): Promise<StoredProfile | undefined> {
     if (!isProfileId(id)) return undefined;
     const { rows } = await this.guard('read the profile', () => this.pool.query<ProfileRow>(
-      `SELECT bytes, title, base_id, content_type, created_at, expires_at FROM ${this.t.profiles}
+      `SELECT bytes, title, base_id, base_diff, content_type, created_at, expires_at FROM ${this.t.profiles}
        WHERE id = $1 AND (expires_at IS NULL OR expires_at > $2)`,
       [id, this.now()]));
     const row = rows[0];
@@ -236,6 +242,7 @@ class PostgresStore implements Store {
       bytes: row.bytes,
       ...(row.title !== null && { title: row.title }),
       ...(row.base_id !== null && { baseId: row.base_id }),
+      ...(row.base_diff && { baseDiff: true as const }),
       createdAt: new Date(Number(row.created_at)),
       ...(row.expires_at !== null && { expiresAt: new Date(Number(row.expires_at)) }),
       contentType: row.content_type,

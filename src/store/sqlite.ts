@@ -78,12 +78,18 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX artifacts_lru ON artifacts (accessed_at, seq, size);
     `,
   },
+  {
+    version: 2,
+    name: 'diff bases (pprof -diff_base)',
+    sql: 'ALTER TABLE profiles ADD COLUMN base_diff INTEGER NOT NULL DEFAULT 0;',
+  },
 ];
 
 interface ProfileRow {
   bytes: Buffer;
   title: string | null;
   base_id: string | null;
+  base_diff: number;
   content_type: string;
   created_at: number;
   expires_at: number | null;
@@ -170,15 +176,15 @@ class SqliteStore implements Store {
     ({ now: this.now, maxArtifactBytes: this.maxArtifactBytes } = resolvedOptions(options));
 
     this.selectExpiry = db.prepare<[string], { expires_at: number | null }>('SELECT expires_at FROM profiles WHERE id = ?');
-    this.insertProfile = db.prepare<[string, Buffer, number, string | null, string | null, string, number, number | null]>(
-      `INSERT INTO profiles (id, bytes, size, title, base_id, content_type, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertProfile = db.prepare<[string, Buffer, number, string | null, string | null, number, string, number, number | null]>(
+      `INSERT INTO profiles (id, bytes, size, title, base_id, base_diff, content_type, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     // Same id, so same bytes and base: an expired row comes back to life as a fresh upload.
     this.reviveProfile = db.prepare<[string | null, string, number, number | null, string]>(
       'UPDATE profiles SET title = ?, content_type = ?, created_at = ?, expires_at = ? WHERE id = ?');
     this.setExpiry = db.prepare<[number | null, string]>('UPDATE profiles SET expires_at = ? WHERE id = ?');
     this.selectProfile = db.prepare<[string, number], ProfileRow>(
-      `SELECT bytes, title, base_id, content_type, created_at, expires_at FROM profiles
+      `SELECT bytes, title, base_id, base_diff, content_type, created_at, expires_at FROM profiles
        WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`);
 
     this.upsertArtifact = db.prepare<[string, string, string, string, string, number, number, number, Buffer]>(
@@ -208,7 +214,8 @@ class SqliteStore implements Store {
         const expiresAt = meta.ttlSeconds === undefined ? null : now + meta.ttlSeconds * 1000;
         const existing = this.selectExpiry.get(id);
         if (existing === undefined) {
-          this.insertProfile.run(id, bytes, bytes.byteLength, meta.title ?? null, meta.baseId ?? null, contentType, now, expiresAt);
+          this.insertProfile.run(
+            id, bytes, bytes.byteLength, meta.title ?? null, meta.baseId ?? null, meta.baseDiff ? 1 : 0, contentType, now, expiresAt);
           return true;
         }
         if (existing.expires_at !== null && existing.expires_at <= now) {
@@ -224,7 +231,7 @@ class SqliteStore implements Store {
   async putProfile(bytes: Uint8Array, meta: ProfileMeta = {}): Promise<PutProfileResult> {
     checkProfileMeta(meta);
     const buffer = toBuffer(bytes);
-    const id = profileId(buffer, meta.baseId);
+    const id = profileId(buffer, meta.baseId, meta.baseDiff);
     const created = this.guard('store the profile', () =>
       this.putProfileTx.immediate(id, buffer, meta, meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE, this.now()));
     return { id, created };
@@ -239,6 +246,7 @@ class SqliteStore implements Store {
       bytes: row.bytes,
       ...(row.title !== null && { title: row.title }),
       ...(row.base_id !== null && { baseId: row.base_id }),
+      ...(row.base_diff !== 0 && { baseDiff: true as const }),
       createdAt: new Date(row.created_at),
       ...(row.expires_at !== null && { expiresAt: new Date(row.expires_at) }),
       contentType: row.content_type,

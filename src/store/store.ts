@@ -28,6 +28,8 @@ export interface StoredProfile {
   title?: string;
   /** the profile this one is compared against (pprof -base/-diff_base), by id */
   baseId?: string;
+  /** with baseId: compared as pprof -diff_base (percentages of the base) rather than -base */
+  baseDiff?: true;
   /** when this id was first stored (or stored again after it had expired) */
   createdAt: Date;
   /** absent: kept forever */
@@ -39,6 +41,11 @@ export interface ProfileMeta {
   title?: string;
   /** part of the content address: the same bytes with another base are another profile */
   baseId?: string;
+  /**
+   * With baseId: compare as pprof -diff_base instead of -base. Also part of the content address:
+   * the same pair read the other way is another profile.
+   */
+  baseDiff?: boolean;
   /** whole seconds > 0; absent keeps the profile forever */
   ttlSeconds?: number;
   /** how the bytes were sent; defaults to application/octet-stream */
@@ -128,11 +135,11 @@ const PROFILE_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * The content address of a profile: base64url(sha256(frame))[0:22] where frame =
- * "hotpath/profile/v1\0" ‖ byte length as u64 big-endian ‖ bytes ‖ ("\x01" ‖ baseId, with a base).
- * The length prefix makes the framing unambiguous, so no upload can be crafted whose id equals
- * that of another (bytes, base) pair.
+ * "hotpath/profile/v1\0" ‖ byte length as u64 big-endian ‖ bytes ‖ ("\x01" ‖ baseId with a base,
+ * "\x02" ‖ baseId with a diff base). The length prefix makes the framing unambiguous, so no upload
+ * can be crafted whose id equals that of another (bytes, base, diff) triple.
  */
-export function profileId(bytes: Uint8Array, baseId?: string): string {
+export function profileId(bytes: Uint8Array, baseId?: string, baseDiff = false): string {
   const hash = createHash('sha256');
   hash.update('hotpath/profile/v1\0');
   const length = Buffer.alloc(8);
@@ -140,7 +147,7 @@ export function profileId(bytes: Uint8Array, baseId?: string): string {
   hash.update(length);
   hash.update(bytes);
   if (baseId !== undefined) {
-    hash.update('\x01');
+    hash.update(baseDiff ? '\x02' : '\x01');
     hash.update(baseId, 'utf8');
   }
   return hash.digest('base64url').slice(0, PROFILE_ID_LENGTH);
@@ -160,6 +167,7 @@ export function checkProfileMeta(meta: ProfileMeta): void {
   if (meta.baseId !== undefined && !isProfileId(meta.baseId)) {
     throw new TypeError(`baseId ${JSON.stringify(meta.baseId)} is not a profile id`);
   }
+  if (meta.baseDiff === true && meta.baseId === undefined) throw new TypeError('baseDiff without a baseId');
   if (meta.ttlSeconds !== undefined && !(Number.isSafeInteger(meta.ttlSeconds) && meta.ttlSeconds > 0)) {
     throw new RangeError(`ttlSeconds must be a whole number > 0, got ${meta.ttlSeconds}`);
   }

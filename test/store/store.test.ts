@@ -96,9 +96,9 @@ function postgresBackend(url: string): Backend {
             .map((r) => r.version)),
         checkIntegrity: () => withClient(async (c) => {
           // Every stored row's id must be the content address of the bytes it holds.
-          const { rows } = await c.query<{ id: string; bytes: Buffer; base_id: string | null }>(
-            `SELECT id, bytes, base_id FROM ${schema}.hotpath_profiles`);
-          for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined), r.id);
+          const { rows } = await c.query<{ id: string; bytes: Buffer; base_id: string | null; base_diff: boolean }>(
+            `SELECT id, bytes, base_id, base_diff FROM ${schema}.hotpath_profiles`);
+          for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff), r.id);
         }),
       };
     },
@@ -172,6 +172,20 @@ for (const backend of backends) {
       assert.deepEqual(again, { id: ids[2], created: false });
       assert.equal((await store.getProfile(ids[2]!))?.baseId, base1);
       assert.equal((await store.getProfile(ids[0]!))?.baseId, undefined);
+    });
+
+    test('a diff base (pprof -diff_base) is another profile than the same base subtracted', async () => {
+      const { store } = await fresh();
+      const a = blob(40, 2_000);
+      const base = (await store.putProfile(blob(41, 100))).id;
+      const subtract = await store.putProfile(a, { baseId: base });
+      const diff = await store.putProfile(a, { baseId: base, baseDiff: true });
+      assert.notEqual(diff.id, subtract.id);
+      assert.equal(diff.id, profileId(a, base, true));
+      assert.deepEqual(await store.putProfile(a, { baseId: base, baseDiff: true }), { id: diff.id, created: false });
+      assert.equal((await store.getProfile(diff.id))?.baseDiff, true);
+      assert.equal((await store.getProfile(subtract.id))?.baseDiff, undefined);
+      await assert.rejects(store.putProfile(a, { baseDiff: true }), TypeError);
     });
 
     test('a profile reads back byte-identical, with its metadata', async () => {
@@ -326,7 +340,7 @@ for (const backend of backends) {
       const [a, b] = await Promise.all([openAt(place), openAt(place)]);
       const c = await openAt(place);
       for (const s of [a, b, c]) assert.ok((await s.getProfile(id))?.bytes.equals(blob(15, 1000)));
-      assert.deepEqual(await place.migrationVersions(), [1]);
+      assert.deepEqual(await place.migrationVersions(), [1, 2]);
     });
 
     test('reopened after close, everything is still there', async () => {

@@ -8,7 +8,8 @@
  * depend on the machine and on whatever else runs on it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -32,7 +33,8 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 
 async function startService(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0' },
+    // The profile store (unused here) in a temporary directory, not ./data.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: '', HOTPATH_DATA: mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-')) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -15,6 +15,10 @@ import { openApiDocument } from './openapi.js';
 import { loadPage, type Page } from './page.js';
 import { HttpProblem, problemFromError, sendProblem } from './problem.js';
 import { renderHandler } from './render.js';
+import { openStore, type Store } from '../store/index.js';
+import { StoreHandle } from './store-handle.js';
+import { registerLinkRoutes } from './links.js';
+import { registerCaptureRoutes } from './captures.js';
 
 /** What the routes share; `state` changes as the server starts and stops. */
 export interface AppDeps {
@@ -24,6 +28,8 @@ export interface AppDeps {
   logger: Logger;
   page: Page;
   state: ServerState;
+  /** the profile store behind links; `get()` answers 503 until it is open */
+  store: StoreHandle;
 }
 
 export interface ServerState {
@@ -42,7 +48,7 @@ const SVG_CSP = "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-in
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, pool, metrics, logger, page, state } = deps;
+  const { config, pool, metrics, logger, page, state, store } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -110,9 +116,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/readyz', named('/readyz'), (_req, res) => {
     const stats = pool.stats();
-    const ready = state.workersReady && !state.draining && stats.size > 0;
+    const ready = state.workersReady && store.status === 'open' && !state.draining && stats.size > 0;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : state.draining ? 'draining' : 'starting',
+      store: store.status,
       workers: stats.size,
       busy: stats.busy,
       queued: stats.queued,
@@ -137,6 +144,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.all('/v1/render', named('/v1/render'), () => {
     throw new HttpProblem('method-not-allowed', 'POST the profile to /v1/render', {}, { Allow: 'POST' });
   });
+
+  registerLinkRoutes(app, deps);
+  registerCaptureRoutes(app, deps);
 
   app.use(() => {
     throw new HttpProblem('not-found', 'no such route; see /openapi.json');
@@ -170,7 +180,9 @@ export interface RunningServer {
   pool: RenderPool;
   metrics: ServerMetrics;
   state: ServerState;
-  /** Resolves once every render worker has loaded Graphviz. */
+  /** the profile store (opened in the background at start) */
+  store: StoreHandle;
+  /** Resolves once every render worker has loaded Graphviz and the store is open. */
   ready(): Promise<void>;
   /**
    * Stops accepting connections, lets in-flight requests finish for up to `graceMs` (then cuts
@@ -183,6 +195,8 @@ export interface StartOptions {
   logger?: Logger;
   /** the page template, for tests that do not run from the repository layout */
   page?: Page;
+  /** Opens the profile store; default: openStore(process.env) (SQLite under ./data or $HOTPATH_DATA, PostgreSQL with DATABASE_URL). */
+  openStore?: () => Promise<Store>;
 }
 
 export async function startServer(overrides: Partial<ServerConfig> = {}, opts: StartOptions = {}): Promise<RunningServer> {
@@ -202,7 +216,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
   );
   workersReady.catch(() => undefined); // reported above; /readyz keeps answering 503
   const metrics = createMetrics(pool);
-  const app = createApp({ config, pool, metrics, logger, page, state });
+  // Opened (and migrated) in the background: /readyz says 503 until it is, links answer 503.
+  const store = new StoreHandle(opts.openStore ?? (() => openStore(process.env)), logger);
+  const app = createApp({ config, pool, metrics, logger, page, state, store });
   const server = http.createServer(app);
 
   try {
@@ -215,6 +231,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
     });
   } catch (err) {
     await pool.close();
+    await store.close();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -230,6 +247,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
       server.closeAllConnections();
       await closed;
       await pool.close();
+      await store.close();
       return { timedOut };
     })();
     return stopping;
@@ -243,7 +261,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
     pool,
     metrics,
     state,
-    ready: () => workersReady,
+    store,
+    ready: () => Promise.all([workersReady, store.ready()]).then(() => undefined),
     shutdown,
   };
 }

@@ -22,6 +22,13 @@ export interface Upload {
   diff_base?: Buffer;
   /** multipart `sources`: a .tar.gz, .tar or .zip of the source tree, for the list report */
   sources?: Buffer;
+  /** multipart text fields, only those the caller accepts (ReadUploadOptions.fields); no prototype */
+  fields?: Record<string, string>;
+}
+
+export interface ReadUploadOptions {
+  /** multipart text fields to accept (e.g. POST /v1/profiles' title and ttl); any other is refused */
+  fields?: readonly string[];
 }
 
 export interface BodyLimits {
@@ -42,15 +49,17 @@ export interface BodyMeter {
   bytes: number;
 }
 
-export async function readUpload(req: IncomingMessage, limits: BodyLimits, meter: BodyMeter = { bytes: 0 }): Promise<Upload> {
+export async function readUpload(
+  req: IncomingMessage, limits: BodyLimits, meter: BodyMeter = { bytes: 0 }, options: ReadUploadOptions = {},
+): Promise<Upload> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
   // Counted by a listener added in the same tick as the reader's, so no chunk goes by unseen.
   req.on('data', (chunk: Buffer) => {
     meter.bytes += chunk.length;
   });
-  if (isMultipart(req)) return readMultipart(req, limits);
-  return { profile: await readRaw(req, limits.maxBodyBytes) };
+  if (isMultipart(req)) return readMultipart(req, limits, options.fields ?? []);
+  return { profile: await readRaw(req, limits.maxBodyBytes), fields: noFields() };
 }
 
 function bodyTooLarge(limit: number): TooLargeError {
@@ -101,7 +110,9 @@ function readRaw(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Promise<Upload> {
+const noFields = (): Record<string, string> => Object.create(null) as Record<string, string>;
+
+function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits, acceptedFields: readonly string[]): Promise<Upload> {
   return new Promise<Upload>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -116,6 +127,7 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
       return;
     }
     const files = new Map<FileField, Buffer>();
+    const fields = noFields();
     const reading: Promise<void>[] = [];
     let failed = false;
     let total = 0;
@@ -160,7 +172,12 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
         }),
       );
     });
-    parser.on('field', (name) => fail(unexpectedField(name)));
+    parser.on('field', (name, value, info) => {
+      if (!acceptedFields.includes(name)) fail(unexpectedField(name));
+      else if (Object.hasOwn(fields, name)) fail(new HttpProblem('bad-request', `the multipart body has more than one "${name}" field`));
+      else if (info.valueTruncated) fail(new HttpProblem('bad-request', `the multipart field "${name}" is too long`));
+      else fields[name] = value;
+    });
     parser.on('filesLimit', () => fail(new HttpProblem('bad-request', 'the multipart body has too many files')));
     parser.on('partsLimit', () => fail(new HttpProblem('bad-request', 'the multipart body has too many parts')));
     parser.on('fieldsLimit', () => fail(new HttpProblem('bad-request', 'the multipart body has too many fields')));
@@ -173,7 +190,7 @@ function readMultipart(req: IncomingMessage, { maxBodyBytes }: BodyLimits): Prom
           fail(new HttpProblem('bad-request', 'the multipart body has no "profile" file field (curl: -F profile=@cpu.pb.gz)'));
           return;
         }
-        resolve({ profile, base: files.get('base'), diff_base: files.get('diff_base'), sources: files.get('sources') });
+        resolve({ profile, base: files.get('base'), diff_base: files.get('diff_base'), sources: files.get('sources'), fields });
       });
     });
     req.on('error', (err) => fail(uploadBroken(err)));

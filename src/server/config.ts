@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { parseAllowList } from '../fetch/policy.js';
 
 /**
  * Everything the service can be tuned with, and where each value comes from: environment variables
@@ -25,6 +26,15 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** One JSON line per request on stdout. */
   log: boolean;
+  /**
+   * Bearer tokens that may store profiles (POST /v1/profiles, /v1/captures); empty: anyone may.
+   * Reading a stored profile needs only its link.
+   */
+  writeTokens: string[];
+  /** Origin the links in answers start with (e.g. https://hotpath.example.com); unset: the request's Host. */
+  publicUrl?: string;
+  /** HOTPATH_FETCH_ALLOW as given: the host:port entries POST /v1/captures may fetch from. */
+  fetchAllow?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -39,10 +49,13 @@ export const DEFAULT_CONFIG: ServerConfig = {
   renderQueue: 64,
   shutdownGraceMs: 10_000,
   log: true,
+  writeTokens: [],
 };
 
-/** The variables read by configFromEnv, for the docs and error messages. */
-export const ENV_NAMES: Record<Exclude<keyof ServerConfig, 'log' | 'host'>, string> = {
+type NumericSetting = Exclude<keyof ServerConfig, 'log' | 'host' | 'writeTokens' | 'publicUrl' | 'fetchAllow'>;
+
+/** The numeric variables read by configFromEnv, for the docs and error messages. */
+export const ENV_NAMES: Record<NumericSetting, string> = {
   port: 'PORT',
   maxBodyBytes: 'HOTPATH_MAX_BODY_BYTES',
   maxInflatedBytes: 'HOTPATH_MAX_INFLATED_BYTES',
@@ -83,5 +96,44 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   }
   if (env['HOST'] !== undefined && env['HOST'] !== '') config.host = env['HOST'];
   config.log = env['HOTPATH_LOG'] !== '0' && env['HOTPATH_LOG'] !== 'false';
+  const tokens = env['HOTPATH_TOKENS'];
+  if (tokens !== undefined && tokens.trim() !== '') config.writeTokens = parseWriteTokens(tokens);
+  const publicUrl = env['HOTPATH_PUBLIC_URL']?.trim();
+  if (publicUrl) config.publicUrl = parsePublicUrl(publicUrl);
+  const allow = env['HOTPATH_FETCH_ALLOW'];
+  if (allow !== undefined && allow.trim() !== '') {
+    parseAllowList(allow); // throws, naming the variable and the entry, on a malformed one
+    config.fetchAllow = allow;
+  }
   return config;
+}
+
+/**
+ * "t1,t2" → tokens. Set but naming none (",") is an error rather than "no tokens": that would
+ * open writes to anyone because of a typo.
+ */
+export function parseWriteTokens(value: string): string[] {
+  const tokens = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (tokens.length === 0) throw new Error('HOTPATH_TOKENS is set but names no token');
+  for (const t of tokens) {
+    // RFC 6750's b64token characters: what fits in an Authorization header unquoted.
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(t)) {
+      throw new Error('HOTPATH_TOKENS: a token may hold only letters, digits and -._~+/ (then = padding)');
+    }
+  }
+  return tokens;
+}
+
+/** An http(s) origin, optionally with a path prefix; no query, fragment or credentials. Trailing "/" dropped. */
+export function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`HOTPATH_PUBLIC_URL=${JSON.stringify(value)}: not a URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new Error(`HOTPATH_PUBLIC_URL=${JSON.stringify(value)}: expected http(s)://host[:port][/prefix]`);
+  }
+  return url.href.replace(/\/+$/, '');
 }

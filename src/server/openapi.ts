@@ -8,6 +8,8 @@ import { REPORT_FORMATS, CONTENT_TYPES } from '../reports.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, problemType, type ProblemKind } from './problem.js';
 import { SERVER_REFUSED_OPTIONS } from './render.js';
+import { ARTIFACT_NAMES, ARTIFACTS, META, RAW_PROFILE, profileMetaSchema, storedProfileAnswerSchema, titleSchema } from './links.js';
+import { captureRequestSchema, MAX_CAPTURE_SECONDS } from './captures.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -49,7 +51,7 @@ function problemResponse(kinds: ProblemKind[]): JsonObject {
 export function openApiDocument(config: ServerConfig): JsonObject {
   const statusKinds = new Map<number, ProblemKind[]>();
   for (const [kind, { status }] of Object.entries(PROBLEM_KINDS) as [ProblemKind, { status: number }][]) {
-    if (kind === 'not-found' || kind === 'method-not-allowed') continue;
+    if (kind === 'not-found' || kind === 'method-not-allowed' || LINK_ONLY_KINDS.has(kind)) continue;
     statusKinds.set(status, [...(statusKinds.get(status) ?? []), kind]);
   }
   const renderErrors: JsonObject = {};
@@ -126,10 +128,11 @@ export function openApiDocument(config: ServerConfig): JsonObject {
           },
         },
       },
+      ...linkPaths(config),
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'the process answers' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: render workers loaded, not shutting down',
+          summary: 'Readiness: render workers loaded, profile store open, not shutting down',
           responses: { '200': { description: 'ready' }, '503': { description: 'starting or draining' } },
         },
       },
@@ -139,6 +142,9 @@ export function openApiDocument(config: ServerConfig): JsonObject {
     },
     components: {
       schemas: {
+        StoredProfile: jsonSchema(storedProfileAnswerSchema),
+        ProfileMeta: jsonSchema(profileMetaSchema),
+        CaptureRequest: jsonSchema(captureRequestSchema),
         Problem: {
           type: 'object',
           description: 'RFC 7807 problem details',
@@ -154,6 +160,130 @@ export function openApiDocument(config: ServerConfig): JsonObject {
             limit: { type: 'integer', description: 'the size cap in bytes (413)' },
             entry: { type: 'string', description: 'the sources archive entry at fault' },
           },
+        },
+      },
+    },
+  };
+}
+
+/** Problems only the link and capture routes answer (not /v1/render). */
+const LINK_ONLY_KINDS = new Set<ProblemKind>(['unauthorized', 'forbidden', 'fetch-failed', 'fetch-timeout', 'storage-full']);
+
+function jsonSchema(schema: z.ZodType): JsonObject {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonObject;
+  return rest;
+}
+
+function errors(kinds: ProblemKind[]): JsonObject {
+  const byStatus = new Map<number, ProblemKind[]>();
+  for (const k of kinds) byStatus.set(PROBLEM_KINDS[k].status, [...(byStatus.get(PROBLEM_KINDS[k].status) ?? []), k]);
+  return Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0]).map(([status, ks]) => [String(status), problemResponse(ks)]));
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** POST /v1/profiles, POST /v1/captures and the /p/{id}/… routes (src/server/links.ts, captures.ts). */
+function linkPaths(config: ServerConfig): JsonObject {
+  const stored = {
+    description: 'stored; the answer carries the id and absolute links (the Location header is the viewer page)',
+    content: { 'application/json': { schema: ref('StoredProfile') } },
+  };
+  const idParam = { name: 'id', in: 'path', required: true, description: 'the id POST /v1/profiles answered', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' } };
+  const writeAuth = 'When the server sets HOTPATH_TOKENS, send `Authorization: Bearer <token>` (401 otherwise).';
+  const loadErrors: ProblemKind[] = ['empty-profile', 'malformed-profile', 'bad-request', 'too-large', 'unsupported-profile', 'bad-options', 'value-overflow'];
+  const storeErrors: ProblemKind[] = ['unauthorized', 'unavailable', 'storage-full'];
+  const artifactContent: JsonObject = { 'image/png': { schema: { type: 'string', format: 'binary' } } };
+  for (const name of ARTIFACT_NAMES) artifactContent[CONTENT_TYPES[ARTIFACTS[name].report]] ??= { schema: { type: 'string' } };
+  return {
+    '/v1/profiles': {
+      post: {
+        summary: 'Store a profile and get shareable links',
+        description:
+          `The body is what /v1/render takes: the profile raw, or a multipart form with \`profile\` and optionally \`base\` or ` +
+          '`diff_base` (stored as a profile of its own, applied to every artifact). The profile is loaded first, so a bad one ' +
+          'answers as /v1/render would. The id is the content address of the bytes (and base): the same upload answers ' +
+          `200 with the same id and links. ${writeAuth}`,
+        parameters: [
+          { name: 'title', in: 'query', required: false, description: 'or a multipart text field', schema: jsonSchema(titleSchema) },
+          { name: 'ttl', in: 'query', required: false, description: 'seconds to keep the profile (or a multipart text field); default: until removed', schema: { type: 'integer', minimum: 1 } },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['profile'],
+                properties: {
+                  profile: { type: 'string', format: 'binary' },
+                  base: { type: 'string', format: 'binary', description: "a snapshot to subtract (pprof's -base)" },
+                  diff_base: { type: 'string', format: 'binary', description: "the same, percentages of the base (pprof's -diff_base)" },
+                  title: { type: 'string' },
+                  ttl: { type: 'string', description: 'whole seconds' },
+                },
+              },
+            },
+          },
+        },
+        responses: { '200': stored, '201': stored, ...errors([...loadErrors, ...storeErrors]) },
+      },
+    },
+    '/v1/captures': {
+      post: {
+        summary: 'Fetch a profile from a running service and store it',
+        description:
+          'The server fetches `url` (a /debug/pprof endpoint) and stores the answer like an upload. Only the exact host:port ' +
+          'entries of HOTPATH_FETCH_ALLOW may be fetched, on every redirect hop too; loopback, link-local and metadata ' +
+          `addresses only when an entry names them. Collections take up to ${MAX_CAPTURE_SECONDS} seconds. ${writeAuth}`,
+        requestBody: { required: true, content: { 'application/json': { schema: ref('CaptureRequest') } } },
+        responses: {
+          '200': stored,
+          '201': stored,
+          ...errors([...loadErrors, ...storeErrors, 'forbidden', 'fetch-failed', 'fetch-timeout']),
+        },
+      },
+    },
+    [`/p/{id}/${META}`]: {
+      get: {
+        summary: 'What a stored profile is: types, total, time, the heaviest function, its base, its links',
+        parameters: [idParam],
+        responses: {
+          '200': { description: 'the description', content: { 'application/json': { schema: ref('ProfileMeta') } } },
+          ...errors(['not-found', 'unavailable']),
+        },
+      },
+    },
+    [`/p/{id}/${RAW_PROFILE}`]: {
+      get: {
+        summary: 'The stored profile, byte for byte as uploaded',
+        parameters: [idParam],
+        responses: {
+          '200': { description: 'the bytes (ETag, immutable)', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+          ...errors(['not-found', 'unavailable']),
+        },
+      },
+    },
+    '/p/{id}/{artifact}': {
+      get: {
+        summary: 'A report of a stored profile',
+        description:
+          'Rendered once per (id, options, artifact) and served from the store afterwards, with a strong ETag (If-None-Match ' +
+          'answers 304) and `Cache-Control: public, max-age=31536000, immutable`: the id and the query pin the bytes. ' +
+          'Options are /v1/render\'s (the report comes from the artifact name, so no `format`); the stored base applies. ' +
+          `X-Hotpath-Cache says hit or miss. graph.png is the call graph with its hot path, rasterised (nodes: at most ${config.maxSvgNodes}).`,
+        parameters: [
+          idParam,
+          { name: 'artifact', in: 'path', required: true, schema: { type: 'string', enum: [...ARTIFACT_NAMES] } },
+          { name: 'base', in: 'query', required: false, description: "compare against this stored profile (pprof's -base) instead of the stored base", schema: { type: 'string' } },
+          { name: 'diff_base', in: 'query', required: false, description: "the same, as pprof's -diff_base", schema: { type: 'string' } },
+          { name: 'scale', in: 'query', required: false, description: 'graph.png: size multiplier, 1–4', schema: { type: 'number', minimum: 1, maximum: 4, default: 1 } },
+          ...optionParameters(),
+        ],
+        responses: {
+          '200': { description: 'the artifact', content: artifactContent },
+          '304': { description: 'If-None-Match matched' },
+          ...errors(['not-found', 'bad-options', 'graph-too-large', 'render-failed', 'value-overflow', 'busy', 'unavailable', 'render-timeout']),
         },
       },
     },

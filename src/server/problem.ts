@@ -28,6 +28,7 @@ export const PROBLEM_KINDS = {
   'malformed-profile': { status: 400, title: 'Malformed profile' },
   'bad-request': { status: 400, title: 'Bad request' },
   'bad-sources': { status: 400, title: 'Sources archive refused' },
+  unauthorized: { status: 401, title: 'A bearer token is needed' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'too-large': { status: 413, title: 'Profile too large' },

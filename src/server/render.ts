@@ -120,7 +120,7 @@ export function renderHandler({ config, pool, metrics }: RenderDeps) {
  * The upload → what the report reads, as the CLI does it (loadReportInput), plus the sources archive
  * for list. When a base is given and loading fails, the detail says which of the two files is at fault.
  */
-function loadInput(format: ReportName, upload: Upload, config: ServerConfig): ReportInput {
+export function loadInput(format: ReportName, upload: Upload, config: ServerConfig): ReportInput {
   if (upload.base !== undefined && upload.diff_base !== undefined) {
     throw new HttpProblem('bad-request', 'send one of the "base" and "diff_base" fields, not both');
   }
@@ -152,7 +152,7 @@ function profileLoads(bytes: Uint8Array, limits: { maxInflatedBytes: number }): 
   }
 }
 
-async function layout(dot: string, { config, pool, metrics }: RenderDeps): Promise<string> {
+export async function layout(dot: string, { config, pool, metrics }: RenderDeps): Promise<string> {
   const nodes = countDotNodes(dot);
   if (nodes > config.maxSvgNodes) {
     throw new HttpProblem(
@@ -178,7 +178,7 @@ async function layout(dot: string, { config, pool, metrics }: RenderDeps): Promi
 }
 
 /** Header values must be Latin-1 without control characters: percent-encode anything else. */
-function headerSafe(s: string): string {
+export function headerSafe(s: string): string {
   return s.slice(0, 500).replace(/[^\x20-\x7e]|%/gu, (c) => {
     try {
       return encodeURIComponent(c);

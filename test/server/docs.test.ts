@@ -1,8 +1,9 @@
 /**
  * The curl examples of the README's "HTTP API" section work exactly
  * as written: every ```sh block runs, in order, with bash against a live server, in a folder that
- * holds cpu.pb.gz, heap.pb.gz and heap-before.pb.gz. Only the address changes:
- * http://localhost:8080 → the test server's ephemeral port.
+ * holds cpu.pb.gz, heap.pb.gz and heap-before.pb.gz. Only addresses change:
+ * http://localhost:8080 → the test server's ephemeral port, and yourapp:6060 (the service the
+ * capture example pulls from) → a local /debug/pprof stand-in listed in the server's HOTPATH_FETCH_ALLOW.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { XMLValidator } from 'fast-xml-parser';
 import type { RunningServer } from '../../src/server/app.js';
+import { startTarget, type Target } from '../fetch/target.js';
 import { CORPUS, ROOT, startTestServer } from './support.js';
 
 const run = promisify(execFile);
@@ -32,9 +34,11 @@ function shellBlocks(markdown: string): string[] {
 }
 
 let server: RunningServer;
+let target: Target;
 let dir: string;
 before(async () => {
-  server = await startTestServer({ renderWorkers: 1 });
+  target = await startTarget();
+  server = await startTestServer({ renderWorkers: 1, fetchAllow: `127.0.0.1:${target.port}` });
   dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-docs-'));
   symlinkSync(path.join(CORPUS, 'profiles/shopd/cpu.pb.gz'), path.join(dir, 'cpu.pb.gz'));
   symlinkSync(path.join(CORPUS, 'profiles/shopd/heap.b.pb.gz'), path.join(dir, 'heap.pb.gz'));
@@ -42,6 +46,7 @@ before(async () => {
 });
 after(async () => {
   await server.shutdown();
+  await target.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,7 +56,7 @@ test('every sh example in the README\'s HTTP API section runs as written', async
   const outputs: string[] = [];
   for (const block of blocks) {
     assert.match(block, /http:\/\/localhost:8080/, 'each example talks to the service');
-    const script = block.replaceAll('http://localhost:8080', server.url);
+    const script = block.replaceAll('http://localhost:8080', server.url).replaceAll('yourapp:6060', `127.0.0.1:${target.port}`);
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, maxBuffer: 16 << 20 }).catch((err) => {
       throw new Error(`example failed:\n${block}\n${err.stderr ?? err.message}`);
     });
@@ -69,6 +74,22 @@ test('every sh example in the README\'s HTTP API section runs as written', async
   assert.match(all, /Type: inuse_space[\s\S]*sessions\.newSession/, 'the base example shows what grew');
   assert.match(all, /HTTP\/1\.1 422[\s\S]*"option":"sample_index"/, 'the error example');
   assert.match(all, /hotpath_renders_total\{format="svg",outcome="ok"\}/, 'the metrics example');
+
+  // Links: the upload, its reports, caching, a stored base, a capture.
+  const uploaded = JSON.parse(readFileSync(path.join(dir, 'upload.json'), 'utf8'));
+  assert.match(uploaded.id, /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(uploaded.title, 'checkout CPU');
+  assert.equal(uploaded.links.png, `${server.url}/p/${uploaded.id}/graph.png`);
+  assert.deepEqual([...readFileSync(path.join(dir, 'graph.png')).subarray(1, 4)], [...Buffer.from('PNG')]);
+  assert.equal(XMLValidator.validate(readFileSync(path.join(dir, 'focus.svg'), 'utf8')), true);
+  assert.match(all, /Type: cpu\n[\s\S]*Showing top 5 nodes/, 'top.txt with nodecount=5');
+  assert.match(all, /^\{"title":"checkout CPU","total":"[^"]+","duration":"[^"]+","topFunction":"[^"]+"\}$/m, 'meta.json');
+  assert.match(all, /^cache-control: public, max-age=31536000, immutable\r?$/im);
+  assert.match(all, /^x-hotpath-cache: (hit|miss)\r?$/im);
+  assert.match(all, /^304$/m, 'If-None-Match');
+  assert.equal((all.match(/Type: inuse_space[\s\S]*?sessions\.newSession/g) ?? []).length, 2, 'the render and the stored base show what grew');
+  assert.match(all, new RegExp(`^${server.url}/p/[A-Za-z0-9_-]{22}$`, 'm'), 'the capture answers with its links');
+  assert.ok(target.seen.some((s) => s.url === '/debug/pprof/profile?seconds=1'), 'the capture asked the service for 1 s');
 });
 
 test('the documented error answer is the real one', async () => {

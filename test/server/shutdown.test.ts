@@ -5,13 +5,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ROOT, fixture } from './support.js';
 
-test('SIGTERM: the in-flight request completes, new connections are refused, exit code 0', async () => {
+test('SIGTERM: the in-flight request completes, new connections are refused, exit code 0', async (t) => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-shutdown-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
-    env: { ...process.env, PORT: '0', HOTPATH_LOG: '0', HOTPATH_RENDER_WORKERS: '1', HOTPATH_SHUTDOWN_GRACE_MS: '5000' },
+    // The profile store in a temporary directory (SQLite), never ./data.
+    env: { ...process.env, PORT: '0', HOTPATH_LOG: '0', HOTPATH_RENDER_WORKERS: '1', HOTPATH_SHUTDOWN_GRACE_MS: '5000', DATABASE_URL: '', HOTPATH_DATA: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -2,10 +2,12 @@
  * Helpers for the server tests: a real server on an ephemeral loopback port with real render
  * workers, and small request helpers over fetch. No mocks.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer } from '../../src/server/app.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server/app.js';
+import { openSqliteStore } from '../../src/store/index.js';
 import type { ServerConfig } from '../../src/server/config.js';
 import type { Logger } from '../../src/server/log.js';
 
@@ -16,11 +18,26 @@ export function fixture(rel: string): Buffer {
   return readFileSync(path.join(CORPUS, rel));
 }
 
-export function startTestServer(overrides: Partial<ServerConfig> = {}, logger?: Logger): Promise<RunningServer> {
+/**
+ * A server on an ephemeral loopback port. Its profile store is an SQLite file in a temporary
+ * directory of its own, removed at shutdown (never ./data), unless `options.openStore` says otherwise.
+ */
+export function startTestServer(overrides: Partial<ServerConfig> = {}, logger?: Logger, options: StartOptions = {}): Promise<RunningServer> {
+  let dir: string | undefined;
+  const openStore = options.openStore ?? (() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-server-'));
+    return openSqliteStore({ dir });
+  });
   return startServer(
     { port: 0, host: '127.0.0.1', log: false, renderWorkers: 2, shutdownGraceMs: 2000, ...overrides },
-    logger ? { logger } : {},
+    { ...options, ...(logger && { logger }), openStore },
   ).then(async (s) => {
+    const shutdown = s.shutdown;
+    s.shutdown = async (graceMs) => {
+      const result = await shutdown(graceMs);
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      return result;
+    };
     await s.ready();
     return s;
   });

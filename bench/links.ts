@@ -1,0 +1,170 @@
+/**
+ * Shareable links under load, as `npm start` runs the service (a separate process, default
+ * settings, its SQLite store in a temporary directory):
+ * - cached `GET /p/{id}/graph.svg` requests per second (the shopd CPU graph, ~140 KB), from
+ *   keep-alive connections in this process;
+ * - the PNG of the shopd CPU graph (80 nodes): the first `GET graph.png` end to end (decode, graph,
+ *   layout, rasterising, storing), and the render pool's renderPng alone (median of warm runs).
+ *
+ * Run alone with `node build/bench/links.js`, or call benchLinks() from bench/run.ts. The figures
+ * depend on the machine and on whatever else runs on it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseOptions } from '../src/options.js';
+import { loadProfile } from '../src/profile/load.js';
+import { RenderPool } from '../src/render/pool.js';
+import { produceReport } from '../src/reports.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOPD = path.join(ROOT, 'test/fixtures/corpus/profiles/shopd/cpu.pb.gz');
+
+export interface LinksBench {
+  /** cached graph.svg answers per second */
+  svgRequestsPerSecond: number;
+  svgBytes: number;
+  concurrency: number;
+  requests: number;
+  seconds: number;
+  svgMedianMs: number;
+  svgP99Ms: number;
+  /** first GET graph.png: everything from the stored bytes to the stored PNG */
+  pngFirstGetMs: number;
+  /** RenderPool.renderPng of the graph's DOT (layout + rasterising), median of warm runs */
+  pngRenderMedianMs: number;
+  pngBytes: number;
+  pngNodes: number;
+}
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+
+async function startService(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: '', HOTPATH_DATA: dataDir, HOTPATH_TOKENS: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, child };
+}
+
+/** GETs `url` over `concurrency` keep-alive connections for `seconds`; every answer must be 200. */
+async function hammer(url: string, concurrency: number, seconds: number): Promise<{ requests: number; latencies: number[]; bytes: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const until = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let bytes = 0;
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      const started = performance.now();
+      http.get(url, { agent }, (res) => {
+        let size = 0;
+        res.on('data', (c: Buffer) => (size += c.length));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`GET answered ${res.statusCode}`));
+          latencies.push(performance.now() - started);
+          bytes = size;
+          resolve();
+        });
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+  const loop = async () => {
+    while (performance.now() < until) await once();
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  agent.destroy();
+  return { requests: latencies.length, latencies, bytes };
+}
+
+export async function benchLinks(opts: { concurrency?: number; seconds?: number } = {}): Promise<LinksBench> {
+  const concurrency = opts.concurrency ?? 16;
+  const seconds = opts.seconds ?? 5;
+  const profile = readFileSync(SHOPD);
+
+  // The PNG job alone, in a pool of this process (as the server's workers run it).
+  const dot = produceReport(loadProfile(profile).profile, 'svg', parseOptions({}), { timeZone: 'UTC' }).text;
+  const pool = new RenderPool({ size: 1 });
+  let pngRenderMedianMs: number;
+  let pngBytes = 0;
+  try {
+    await pool.ready();
+    await pool.renderPng({ dot }); // warm
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      pngBytes = (await pool.renderPng({ dot })).byteLength;
+      times.push(performance.now() - t);
+    }
+    pngRenderMedianMs = quantile(times, 0.5);
+  } finally {
+    await pool.close();
+  }
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-links-'));
+  const { url, child } = await startService(dataDir);
+  try {
+    const up = await fetch(`${url}/v1/profiles`, { method: 'POST', body: new Uint8Array(profile), headers: { 'Content-Type': 'application/octet-stream' } });
+    if (up.status !== 201 && up.status !== 200) throw new Error(`upload answered ${up.status}: ${await up.text()}`);
+    const { links } = (await up.json()) as { links: { svg: string; png: string } };
+
+    let t = performance.now();
+    const png = await fetch(links.png);
+    await png.arrayBuffer();
+    const pngFirstGetMs = performance.now() - t;
+    if (png.status !== 200) throw new Error(`graph.png answered ${png.status}`);
+
+    const first = await fetch(links.svg); // renders and stores it
+    await first.arrayBuffer();
+    await hammer(links.svg, concurrency, 1); // warm-up
+    t = performance.now();
+    const run = await hammer(links.svg, concurrency, seconds);
+    const elapsed = (performance.now() - t) / 1000;
+    return {
+      svgRequestsPerSecond: run.requests / elapsed,
+      svgBytes: run.bytes,
+      concurrency,
+      requests: run.requests,
+      seconds: elapsed,
+      svgMedianMs: quantile(run.latencies, 0.5),
+      svgP99Ms: quantile(run.latencies, 0.99),
+      pngFirstGetMs,
+      pngRenderMedianMs,
+      pngBytes,
+      pngNodes: (dot.match(/^N\d+ \[/gm) ?? []).length,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function formatLinksBench(b: LinksBench): string {
+  return [
+    '| measure | value |',
+    '|---|---|',
+    `| cached GET /p/{id}/graph.svg (${(b.svgBytes / 1024).toFixed(0)} KB), ${b.concurrency} keep-alive connections | ${b.svgRequestsPerSecond.toFixed(0)} requests/s (${b.requests} in ${b.seconds.toFixed(1)} s; median ${b.svgMedianMs.toFixed(1)} ms, p99 ${b.svgP99Ms.toFixed(1)} ms) |`,
+    `| first GET graph.png, shopd CPU (${b.pngNodes} nodes): stored bytes → stored PNG | ${b.pngFirstGetMs.toFixed(0)} ms |`,
+    `| RenderPool.renderPng of that graph (layout + rasterising, median of 5) | ${b.pngRenderMedianMs.toFixed(0)} ms (${(b.pngBytes / 1024).toFixed(0)} KB) |`,
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(formatLinksBench(await benchLinks()));
+}

@@ -17,7 +17,8 @@ import { HttpProblem, problemFromError, sendProblem } from './problem.js';
 import { renderHandler } from './render.js';
 import { openStore, type Store } from '../store/index.js';
 import { StoreHandle } from './store-handle.js';
-import { registerLinkRoutes } from './links.js';
+import { metaLoader, originOf, registerLinkRoutes } from './links.js';
+import { viewerRoutes } from './viewer.js';
 import { registerCaptureRoutes } from './captures.js';
 
 /** What the routes share; `state` changes as the server starts and stops. */
@@ -146,6 +147,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   registerLinkRoutes(app, deps);
+  app.use(viewerRoutes({ loadMeta: metaLoader(deps), origin: (req) => originOf(req, config) }));
   registerCaptureRoutes(app, deps);
 
   app.use(() => {

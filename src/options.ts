@@ -86,7 +86,10 @@ export const OPTION_NAMES = new Set<string>([...Object.keys(reportOptionsSchema.
 
 /** Validates raw options (strings from flags or a query, or typed values); throws OptionsError naming the option. */
 export function parseOptions(raw: Record<string, unknown>): ReportOptions {
-  const input: Record<string, unknown> = {};
+  // No prototype: an own key `__proto__` (from JSON.parse or a query parser) must stay a key that
+  // the strict schema refuses. On a plain {} it set the prototype instead: a string vanished
+  // silently, and an object's properties were read as options (found by fuzzing).
+  const input = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined) continue;
     const short = Object.hasOwn(SHORTHANDS, k) ? SHORTHANDS[k] : undefined;

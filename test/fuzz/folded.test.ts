@@ -93,7 +93,7 @@ test('fuzz parseFolded: arbitrary text, and long runs of blanks', { timeout: TES
     fc.array(fc.constantFrom('a', ';', ' ', '1', '-', '\n', '\r', '\t', '0', '9'.repeat(20), 'é'), { maxLength: 80 }).map((a) => a.join('')),
     blanks,
   );
-  fc.assert(fc.property(text, (t) => void parseChecked(t, tally)), fuzzParams(1000));
+  fc.assert(fc.property(text, (t) => void parseChecked(t, tally)), fuzzParams(3000));
   console.log(tally.summary('parseFolded, arbitrary text'));
 });
 

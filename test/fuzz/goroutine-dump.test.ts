@@ -121,7 +121,7 @@ test('fuzz parseGoroutineDump: generated well-formed dumps parse, one sample per
       assert.deepEqual(p.samples.map((s) => s.values), samples.map((s) => [s.value]));
       for (const [i, s] of samples.entries()) if (s.state !== undefined) assert.deepEqual(p.samples[i]!.labels?.['state'], [s.state]);
     }),
-    fuzzParams(1000),
+    fuzzParams(2000),
   );
   console.log(tally.summary('parseGoroutineDump, generated dumps'));
 });
@@ -130,7 +130,7 @@ test('fuzz parseGoroutineDump: mutated generated dumps', { timeout: TEST_TIMEOUT
   const tally = new Tally();
   fc.assert(
     fc.property(fc.oneof(debug1Dump, debug2Dump), textEdits, ({ text }, edits) => void parseChecked(applyTextEdits(text, edits), tally)),
-    fuzzParams(2000),
+    fuzzParams(3000),
   );
   console.log(tally.summary('parseGoroutineDump, mutated generated dumps'));
 });
@@ -139,7 +139,7 @@ test('fuzz parseGoroutineDump: mutated real dumps', { timeout: TEST_TIMEOUT }, (
   const tally = new Tally();
   fc.assert(
     fc.property(fc.nat(), textEdits, (file, edits) => void parseChecked(applyTextEdits(DUMPS[file % DUMPS.length]!, edits), tally)),
-    fuzzParams(2000),
+    fuzzParams(3000),
   );
   console.log(tally.summary('parseGoroutineDump, mutated real dumps'));
   assert.ok(tally.get('profile') > 0, 'some mutated dumps still parse');

@@ -38,6 +38,19 @@ export function fuzzParams<T>(defaultRuns: number, share = 1): Parameters<T> {
   return { seed: SEED, numRuns, includeErrorInReport: true };
 }
 
+/**
+ * Returns a function to await in an async property: it lets the event loop turn every `every`
+ * calls. node:zlib closes the handle of a failed gunzipSync on a later tick, so in one
+ * synchronous loop every corrupt gzip input keeps ~16 KB until the loop yields (20 K failures:
+ * 300 MB). A server yields between requests; a fuzz loop must do it itself.
+ */
+export function breather(every = 250): () => Promise<void> {
+  let calls = 0;
+  return async () => {
+    if (++calls % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+}
+
 /** Counts what a property saw, for the summary line each fuzz test prints. */
 export class Tally {
   private readonly counts = new Map<string, number>();

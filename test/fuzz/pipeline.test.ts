@@ -1,0 +1,234 @@
+/**
+ * The whole pipeline under hostile profiles and random options: for every profile that loads
+ * (generated messages full of hostile names and extreme values, mutated real profiles that still
+ * decode, the real ones), produceReport for top, traces, dot, flame and folded with random valid
+ * options throws nothing but OptionsError. The DOT of profiles with markup in their names lays out
+ * in Graphviz, and no name's markup survives unescaped into the SVG (DOT's or the flame graph's).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { loadProfile } from '../../src/profile/load.js';
+import { parseOptions } from '../../src/options.js';
+import { produceReport, type ReportName } from '../../src/reports.js';
+import { renderDot } from '../../src/render/graphviz.js';
+import { OptionsError, ProfileError, RenderError, TooLargeError } from '../../src/errors.js';
+import type { Profile } from '../../src/profile/model.js';
+import { applyByteEdits, byteEdits } from './mutate.js';
+import { HOSTILE_NAMES, encodeGen, expectedOutcome, genProfile, type GenProfile } from './profile-gen.js';
+import { LONG_RUN, SHOPD, Tally, breather, fuzzParams, listFiles, outcomeOf, timed } from './support.js';
+
+const TEST_TIMEOUT = LONG_RUN ? Infinity : 120_000;
+const REPORTS: ReportName[] = ['top', 'traces', 'dot', 'flame', 'folded'];
+const ENV = { timeZone: 'UTC' };
+/** shopd's profiles report in ~10 ms; generated ones are smaller */
+const REPORT_LIMIT_MS = 3000;
+
+const GZIPPED = listFiles(SHOPD, '.pb.gz').map((f) => readFileSync(f));
+const RAW = GZIPPED.map((b) => new Uint8Array(gunzipSync(b)));
+
+/** Bytes of a profile that loads: generated (valid by the oracle), a real one, or a mutated real one. */
+/**
+ * A numeric label keyed `__proto__`, `constructor`, … makes traces and tags throw a TypeError
+ * (known bug in src/pipeline.ts, see test/fixtures/fuzz/pipeline/README.md): left out until fixed.
+ */
+function hasNumericLabelNamedLikeObjectPrototype(g: GenProfile): boolean {
+  return g.samples.some((s) => s.labels.some((l) => l.str === 0n && (l.num !== 0n || l.unit !== 0n) && g.strings[Number(l.key)]! in Object.prototype));
+}
+
+const profileBytes = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: genProfile.filter((g) => expectedOutcome(g, Infinity).outcome === 'profile' && !hasNumericLabelNamedLikeObjectPrototype(g)).map(encodeGen),
+  },
+  { weight: 1, arbitrary: fc.nat().map((i) => GZIPPED[i % GZIPPED.length]!) },
+  { weight: 2, arbitrary: fc.tuple(fc.nat(), byteEdits).map(([i, edits]) => applyByteEdits(RAW[i % RAW.length]!, edits, RAW)) },
+);
+
+/** A regexp option: a frame name of the profile (often with metacharacters), or a pattern. */
+const regexOption = fc.oneof(
+  fc.constantFrom('main', 'runtime\\.', '^sync', '.*', 'σ', '<script>', '\\pL+', '(a+)+$', 'x|y', '[', '(?i)MAIN', ''),
+  fc.constantFrom(...HOSTILE_NAMES),
+);
+const tagOption = fc.constantFrom('', 'bytes=1kb:', ':64mb', '10ms:1s', '42', 'key=value', 'tenant=acme,beta', '1:2:3', '9'.repeat(30) + ':', 'state=chan receive', '=', ',');
+
+/** Raw options as a query string would carry them (0–4 of them); parseOptions decides what is valid. */
+const OPTION_VALUES = {
+    nodecount: fc.integer({ min: 0, max: 200 }).map(String),
+    nodefraction: fc.constantFrom('0', '0.005', '0.1', '1'),
+    edgefraction: fc.constantFrom('0', '0.001', '0.5'),
+    trim: fc.constantFrom('true', 'false'),
+    focus: regexOption, ignore: regexOption, hide: regexOption, show: regexOption, show_from: regexOption, prune_from: regexOption,
+    tagfocus: tagOption, tagignore: tagOption, tagshow: regexOption, taghide: regexOption,
+    tagroot: fc.constantFrom('tenant', 'bytes', 'state,created_by', ''), tagleaf: fc.constantFrom('tenant', '__proto__', ''),
+    granularity: fc.constantFrom('functions', 'filefunctions', 'files', 'lines', 'addresses'),
+    noinlines: fc.constantFrom('true', 'false'),
+    cum: fc.constantFrom('true', 'false'),
+    unit: fc.constantFrom('minimum', 'auto', 'ms', 'MB', 's', 'ns', 'B', 'kb', 'count', 'furlongs'),
+    divide_by: fc.constantFrom('1', '2', '-1', '0.001', '1e6', '1e-300', '1e300'),
+    relative_percentages: fc.constantFrom('true', 'false'),
+    drop_negative: fc.constantFrom('true', 'false'),
+    compact_labels: fc.constantFrom('true', 'false'),
+    sample_index: fc.constantFrom('0', '1', '2', '7', 'samples', 'cpu', 'inuse_space', 'alloc_objects', 'contentions', 'delay', 'goroutine', '__proto__'),
+    mean: fc.constantFrom('true', 'false'),
+    minwidth: fc.constantFrom('0', '0.1', '5', '1%', '50%'),
+    palette: fc.constantFrom('package', 'hot'),
+    hot_path: fc.constantFrom('true', 'false'),
+};
+const rawOptions = fc
+  .array(fc.oneof(...Object.entries(OPTION_VALUES).map(([k, v]) => (v as fc.Arbitrary<string>).map((x) => [k, x] as const))), { maxLength: 4 })
+  .map((entries) => Object.fromEntries(entries) as Record<string, string>);
+
+const XML = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, processEntities: false, parseTagValue: false });
+
+/**
+ * Markup in any name must come out escaped. Parsed as XML: the only elements are the SVG
+ * vocabulary the renderers write, at most one script (the flame graph's own, last), no
+ * event-handler attribute, no javascript: link.
+ */
+function assertNoNameMarkup(svg: string, what: string): void {
+  assert.equal(XMLValidator.validate(svg), true, `${what} is well-formed XML`);
+  const scripts: string[] = [];
+  const walk = (nodes: Record<string, unknown>[]) => {
+    for (const node of nodes) {
+      for (const [tag, children] of Object.entries(node)) {
+        if (tag === ':@') {
+          for (const [attr, v] of Object.entries(children as Record<string, string>)) {
+            assert.ok(!/^on/i.test(attr), `${what}: event-handler attribute ${attr}`);
+            if (/href$/i.test(attr)) assert.doesNotMatch(v, /^\s*javascript:/i, `${what}: ${attr}`);
+          }
+          continue;
+        }
+        if (tag === '#text' || tag === '?xml' || tag === '#comment') continue;
+        assert.ok(SVG_ELEMENTS.has(tag), `${what}: unexpected element <${tag}>`);
+        if (tag === 'script') scripts.push(JSON.stringify(children).slice(0, 40));
+        if (Array.isArray(children)) walk(children as Record<string, unknown>[]);
+      }
+    }
+  };
+  walk(XML.parse(svg) as Record<string, unknown>[]);
+  assert.ok(scripts.length <= 1, `${what}: at most our own script element`);
+  if (scripts.length === 1) assert.ok(svg.indexOf('<script type="text/ecmascript"><![CDATA[') > svg.lastIndexOf('</g>'), `${what}: the script is ours, at the end`);
+}
+
+/** what Graphviz and src/flame/svg.ts write (the flame graph's search box is XHTML in a foreignObject) */
+const SVG_ELEMENTS = new Set([
+  'svg', 'g', 'title', 'a', 'path', 'polygon', 'polyline', 'ellipse', 'text', 'rect', 'defs', 'style', 'script', 'desc', 'line',
+  'linearGradient', 'stop', 'tspan', '!DOCTYPE', 'foreignObject', 'div', 'input', 'label',
+]);
+
+function reportChecked(profile: Profile, name: ReportName, raw: Record<string, string>, tally: Tally): string | undefined {
+  const o = outcomeOf(() => parseOptions(raw), [OptionsError]);
+  if (o.error) {
+    tally.add('options refused');
+    return undefined;
+  }
+  const r = outcomeOf(() => timed(REPORT_LIMIT_MS, `${name} report`, () => produceReport(profile, name, o.value!, ENV)), [OptionsError]);
+  if (r.error) {
+    tally.add(`${name}: OptionsError`);
+    return undefined;
+  }
+  const text = r.value!.text;
+  assert.equal(typeof text, 'string');
+  if (name === 'dot') assert.match(text, /^digraph "/);
+  if (name === 'flame') assertNoNameMarkup(text, 'flame graph');
+  tally.add(`${name}: ok`);
+  return text;
+}
+
+test('fuzz produceReport: loaded profiles and random options give a report or OptionsError', { timeout: TEST_TIMEOUT }, async () => {
+  const tally = new Tally();
+  const breathe = breather(50);
+  await fc.assert(
+    fc.asyncProperty(profileBytes, rawOptions, fc.constantFrom(...REPORTS), async (bytes, raw, name) => {
+      const loaded = outcomeOf(() => loadProfile(bytes), [ProfileError, TooLargeError]);
+      if (loaded.error) {
+        tally.add('not a profile');
+      } else {
+        reportChecked(loaded.value!.profile, name, raw, tally);
+      }
+      await breathe();
+    }),
+    fuzzParams(1000, 1 / 20),
+  );
+  console.log(tally.summary('produceReport'));
+  assert.ok(REPORTS.every((n) => tally.get(`${n}: ok`) > 0), 'every report was produced at least once');
+});
+
+test('fuzz produceReport: DOT of profiles with hostile names lays out in Graphviz, markup escaped', { timeout: TEST_TIMEOUT }, async () => {
+  const tally = new Tally();
+  // Valid generated profiles whose string table is all hostile names, so every node carries one.
+  // Sample types, source files and mapping files keep plain names: with `"`, `\` or NUL in them
+  // the DOT does not parse; and no comments: an empty first one crashes Graphviz's WASM build
+  // (known bugs, see test/fixtures/fuzz/pipeline/README.md).
+  const hostile = genProfile
+    .map((g) => {
+      const names = g.strings.slice(1).map((_, i) => HOSTILE_NAMES[(i * 7 + g.strings.length) % HOSTILE_NAMES.length]!);
+      const strings = ['', ...names, 'samples', 'count', 'main.go', '/bin/app'];
+      const [samples, count, file, binary] = [1, 2, 3, 4].map((k) => BigInt(names.length + k));
+      const plain = { type: samples!, unit: count! };
+      return {
+        ...g,
+        strings,
+        sampleTypes: g.sampleTypes.map(() => plain),
+        periodType: g.periodType && plain,
+        functions: g.functions.map((f) => ({ ...f, filename: file! })),
+        mappings: g.mappings.map((m) => ({ ...m, filename: binary! })),
+        comments: [],
+      };
+    })
+    .filter((g) => expectedOutcome(g, Infinity).outcome === 'profile' && g.samples.some((s) => s.locationIds.length > 0));
+  await fc.assert(
+    fc.asyncProperty(hostile, fc.constantFrom('true', 'false'), async (g, hotPath) => {
+      const { profile } = loadProfile(encodeGen(g));
+      const dot = reportChecked(profile, 'dot', { hot_path: hotPath, nodefraction: '0', edgefraction: '0' }, new Tally());
+      if (dot === undefined) return void tally.add('dot: OptionsError');
+      const svg = await renderDot(dot, 'svg');
+      assertNoNameMarkup(svg, 'Graphviz SVG');
+      tally.add('laid out');
+    }),
+    fuzzParams(60, 1 / 500),
+  );
+  console.log(tally.summary('produceReport dot → Graphviz'));
+  assert.ok(tally.get('laid out') > 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Known bugs outside the parsers that this fuzzing found (test/fixtures/fuzz/pipeline/README.md).
+// They are left to the owners of those files; each test asserts today's failure, so it fails —
+// and must become the plain expectation written in its message — once the bug is fixed.
+
+const KNOWN = (file: string) => readFileSync(new URL(`../../../test/fixtures/fuzz/pipeline/${file}`, import.meta.url));
+const report = (file: string, name: ReportName, raw: Record<string, string> = {}) =>
+  produceReport(loadProfile(KNOWN(file)).profile, name, parseOptions(raw), ENV).text;
+
+test('KNOWN BUG src/dot/dot.ts: a sample unit with a quote goes into DOT labels unescaped (fixed: the DOT lays out)', async () => {
+  const dot = report('sample-unit-with-quote.pb', 'dot');
+  assert.ok(dot.includes('(3a"b)'), 'the unit is written raw into tooltip="…"');
+  await assert.rejects(renderDot(dot, 'svg'), RenderError);
+});
+
+test('KNOWN BUG src/graph/node-info.ts nameComponents: source and mapping file names go into DOT labels unescaped (fixed: both lay out)', async () => {
+  await assert.rejects(renderDot(report('file-names-with-quote.pb', 'dot'), 'svg'), RenderError, 'address-only node: [a"b]');
+  await assert.rejects(renderDot(report('file-names-with-quote.pb', 'dot', { granularity: 'lines' }), 'svg'), RenderError, 'x"y.go:1');
+});
+
+test('KNOWN BUG src/pipeline.ts identifyNumLabelUnits: a numeric label keyed __proto__ or constructor is a TypeError in traces (fixed: a report)', () => {
+  assert.throws(() => report('numeric-label-key-__proto__.pb', 'traces'), TypeError);
+  assert.throws(() => report('numeric-label-key-__proto__.pb', 'tags'), TypeError);
+  assert.ok(report('numeric-label-key-__proto__.pb', 'top').length > 0, 'top is fine');
+});
+
+test('KNOWN BUG @hpcc-js/wasm-graphviz 1.29.2: a label starting with an empty line crashes layout; an empty first comment makes one (fixed: every render lays out)', async () => {
+  // Native `dot` lays both out. The minimal case fails on any instance, and renderDot then
+  // reloads the instance, so the fixture's renders below start from a fresh one: ok, ok, crash.
+  await assert.rejects(renderDot(`digraph { a [label="\\l${'x'.repeat(58)}"] }`, 'svg'), /table index is out of bounds/);
+  const dot = report('empty-first-comment.pb', 'dot');
+  assert.match(dot, /label="\\lType: /, 'the legend starts with the empty comment');
+  const outcomes: string[] = [];
+  for (let i = 0; i < 3; i++) outcomes.push(await renderDot(dot, 'svg').then(() => 'ok', (e: Error) => e.message));
+  assert.ok(outcomes.includes('table index is out of bounds'), outcomes.join(', '));
+});

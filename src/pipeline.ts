@@ -116,7 +116,15 @@ export function topReport(profile: Profile, o: ReportOptions, env?: ReportEnv): 
 }
 
 /** DOT text; with `hot_path` the heaviest path is drawn bold (off by default so DOT equals pprof's). */
-export function dotReport(profile: Profile, o: ReportOptions, env?: ReportEnv, hotPathDefault = false): { text: string; report: GraphReport } {
+/** Longest function name a laid-out label shows (the tooltip keeps it whole). */
+export const MAX_LABEL_NAME = 120;
+
+/**
+ * `forLayout`: the DOT goes to Graphviz for SVG/PNG, so the hot path is drawn unless turned off and
+ * very long names are cut in labels; otherwise it is pprof's DOT, unless hot_path is asked for.
+ */
+export function dotReport(profile: Profile, o: ReportOptions, env?: ReportEnv, forLayout = false): { text: string; report: GraphReport } {
+  const hotPathDefault = forLayout;
   const report = graphReport(profile, 'dot', o, env);
   const g: Graph = report.pruned.graph;
   const main = report.selected.profile.mappings[0];
@@ -124,6 +132,7 @@ export function dotReport(profile: Profile, o: ReportOptions, env?: ReportEnv, h
     title: main && main.file !== '' ? goBase(main.file) : '',
     labels: (o.hot_path ?? hotPathDefault) ? withHotPathLegend(report.labels) : report.labels,
     hotPath: (o.hot_path ?? hotPathDefault) ? findHotPath(g) : undefined,
+    maxLabelName: forLayout ? MAX_LABEL_NAME : undefined,
   });
   return { text, report };
 }

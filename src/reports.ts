@@ -92,7 +92,7 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
     case 'svg': {
       // The hot path is drawn by default in SVG only, so that -dot stays pprof's DOT.
       const r = dotReport(profile, o, env, name === 'svg');
-      return out(r.text, r.report.selected.warnings, name === 'svg');
+      return out(name === 'svg' ? literalAmpersands(r.text) : r.text, r.report.selected.warnings, name === 'svg');
     }
     case 'tags': {
       const s = selectSamples(profile, o, env);
@@ -128,6 +128,15 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
       return out(text, [], false, breaches);
     }
   }
+}
+
+/**
+ * Graphviz reads `&amp;` in a label as an entity, so pprof's SVG shows a function named `a&amp;b` as
+ * `a&b`. For layout (not for -dot, which stays pprof's) every `&` is written as `&amp;`, which Graphviz
+ * passes through: names then read in the picture as they are. DOT itself uses `&` nowhere else.
+ */
+function literalAmpersands(dot: string): string {
+  return dot.replaceAll('&', '&amp;');
 }
 
 function flameTitle(sampleType: string, p: Profile, name: string, diff: boolean): string {

@@ -13,6 +13,11 @@ export interface DotOptions {
   labels: string[];
   /** nodes and edges of the hot path, drawn bold (hotpath's addition; absent = pprof's exact DOT) */
   hotPath?: { nodes: Set<GraphNode>; edges: Set<Edge> };
+  /**
+   * Cut function names in labels to this many characters (tooltips keep them whole). For layout only: a
+   * 10,000-character name otherwise makes a box wider than Graphviz can place (pprof's -svg fails).
+   */
+  maxLabelName?: number;
 }
 
 /** At most this many tag boxes hang off a node. */
@@ -42,7 +47,7 @@ export function composeDot(ctx: ReportContext, g: Graph, o: DotOptions): string 
     const hasNodelets = new Set<GraphNode>();
     const edges: Edge[] = [];
     for (const n of g.nodes) {
-      out.push(nodeLine(ctx, n, ids.get(n)!, maxFlat, o.hotPath?.nodes.has(n) ?? false));
+      out.push(nodeLine(ctx, n, ids.get(n)!, maxFlat, o.hotPath?.nodes.has(n) ?? false, o.maxLabelName));
       const nodelets = nodeletLines(ctx, n, ids.get(n)!);
       if (nodelets.length > 0) {
         hasNodelets.add(n);
@@ -59,11 +64,11 @@ export function composeDot(ctx: ReportContext, g: Graph, o: DotOptions): string 
   return out.join('\n') + '\n';
 }
 
-function nodeLine(ctx: ReportContext, n: GraphNode, id: number, maxFlat: number, hot: boolean): string {
+function nodeLine(ctx: ReportContext, n: GraphNode, id: number, maxFlat: number, hot: boolean, maxName?: number): string {
   const flat = flatValue(n);
   const cum = cumValue(n);
   const flatText = formatValue(ctx, flat);
-  let text = multilineName(n.info);
+  let text = multilineName(n.info, maxName);
   text += flat !== 0 ? `${flatText} (${percentage(flat, ctx.total).trim()})` : '0';
   let cumText = flatText;
   if (cum !== flat) {

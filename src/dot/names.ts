@@ -34,9 +34,17 @@ export function escapeForDot(s: string): string {
  * The node's label name part (spec §9.2): shortened, escaped, split into lines at `::` and `.`, file
  * reduced to its base name.
  */
-export function multilineName(info: NodeInfo): string {
-  let name = escapeForDot(shortenFunctionName(info.name));
+export function multilineName(info: NodeInfo, maxName = Infinity): string {
+  let short = shortenFunctionName(info.name);
+  if (short.length > maxName) short = cutAt(short, maxName) + '…';
+  let name = escapeForDot(short);
   name = name.replaceAll('::', '\\n').replaceAll('[...]', '[…]').replaceAll('.', '\\n');
   const file = info.file !== '' ? goBase(info.file) : '';
   return nameComponents(info, name, file).join('\\n') + '\\n';
+}
+
+/** The first `n` UTF-16 units, not splitting a surrogate pair. */
+function cutAt(s: string, n: number): string {
+  const c = s.charCodeAt(n - 1);
+  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n);
 }

@@ -1,10 +1,12 @@
 /**
  * Shareable links under load, as `npm start` runs the service (a separate process, default
- * settings, its SQLite store in a temporary directory):
+ * settings but one render worker, its SQLite store in a temporary directory; with `databaseUrl`,
+ * PostgreSQL's default schema, where the bench's profile and artifacts then stay):
  * - cached `GET /p/{id}/graph.svg` requests per second (the shopd CPU graph, ~140 KB), from
  *   keep-alive connections in this process;
  * - the PNG of the shopd CPU graph (80 nodes): the first `GET graph.png` end to end (decode, graph,
- *   layout, rasterising, storing), and the render pool's renderPng alone (median of warm runs).
+ *   layout, rasterising, storing; the worker already warm), and the render pool's renderPng alone
+ *   (median of warm runs).
  *
  * Run alone with `node build/bench/links.js`, or call benchLinks() from bench/run.ts. The figures
  * depend on the machine and on whatever else runs on it.
@@ -32,7 +34,7 @@ export interface LinksBench {
   seconds: number;
   svgMedianMs: number;
   svgP99Ms: number;
-  /** first GET graph.png: everything from the stored bytes to the stored PNG */
+  /** a GET graph.png that renders: everything from the stored bytes to the stored PNG (median of 3, warm worker) */
   pngFirstGetMs: number;
   /** RenderPool.renderPng of the graph's DOT (layout + rasterising), median of warm runs */
   pngRenderMedianMs: number;
@@ -42,9 +44,9 @@ export interface LinksBench {
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
 
-async function startService(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+async function startService(dataDir: string, databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: '', HOTPATH_DATA: dataDir, HOTPATH_TOKENS: '' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: databaseUrl, HOTPATH_DATA: dataDir, HOTPATH_TOKENS: '', HOTPATH_RENDER_WORKERS: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -92,7 +94,8 @@ async function hammer(url: string, concurrency: number, seconds: number): Promis
   return { requests: latencies.length, latencies, bytes };
 }
 
-export async function benchLinks(opts: { concurrency?: number; seconds?: number } = {}): Promise<LinksBench> {
+/** `databaseUrl`: serve from PostgreSQL (its default schema) instead of SQLite in a temporary directory. */
+export async function benchLinks(opts: { concurrency?: number; seconds?: number; databaseUrl?: string } = {}): Promise<LinksBench & { store: string }> {
   const concurrency = opts.concurrency ?? 16;
   const seconds = opts.seconds ?? 5;
   const profile = readFileSync(SHOPD);
@@ -117,25 +120,33 @@ export async function benchLinks(opts: { concurrency?: number; seconds?: number 
   }
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-links-'));
-  const { url, child } = await startService(dataDir);
+  const { url, child } = await startService(dataDir, opts.databaseUrl ?? '');
   try {
     const up = await fetch(`${url}/v1/profiles`, { method: 'POST', body: new Uint8Array(profile), headers: { 'Content-Type': 'application/octet-stream' } });
     if (up.status !== 201 && up.status !== 200) throw new Error(`upload answered ${up.status}: ${await up.text()}`);
     const { links } = (await up.json()) as { links: { svg: string; png: string } };
 
-    let t = performance.now();
-    const png = await fetch(links.png);
-    await png.arrayBuffer();
-    const pngFirstGetMs = performance.now() - t;
-    if (png.status !== 200) throw new Error(`graph.png answered ${png.status}`);
+    // A filter that hides nothing makes each key new (and new on every run), so each GET renders
+    // (a stored PNG answers in milliseconds); the graph is the same, its legend one line longer.
+    // The first one also loads the rasteriser, the fonts and warms the worker: not counted.
+    const firstGets: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = performance.now();
+      const png = await fetch(`${links.png}?hide=%5Ebench_${Date.now()}_${i}%24`);
+      await png.arrayBuffer();
+      if (png.status !== 200 || png.headers.get('x-hotpath-cache') !== 'miss') throw new Error(`graph.png answered ${png.status}, ${png.headers.get('x-hotpath-cache')}`);
+      if (i > 0) firstGets.push(performance.now() - t);
+    }
+    const pngFirstGetMs = quantile(firstGets, 0.5);
 
     const first = await fetch(links.svg); // renders and stores it
     await first.arrayBuffer();
     await hammer(links.svg, concurrency, 1); // warm-up
-    t = performance.now();
+    const t = performance.now();
     const run = await hammer(links.svg, concurrency, seconds);
     const elapsed = (performance.now() - t) / 1000;
     return {
+      store: opts.databaseUrl ? 'PostgreSQL' : 'SQLite',
       svgRequestsPerSecond: run.requests / elapsed,
       svgBytes: run.bytes,
       concurrency,
@@ -155,16 +166,17 @@ export async function benchLinks(opts: { concurrency?: number; seconds?: number 
   }
 }
 
-export function formatLinksBench(b: LinksBench): string {
+export function formatLinksBench(b: LinksBench & { store?: string }): string {
   return [
     '| measure | value |',
     '|---|---|',
-    `| cached GET /p/{id}/graph.svg (${(b.svgBytes / 1024).toFixed(0)} KB), ${b.concurrency} keep-alive connections | ${b.svgRequestsPerSecond.toFixed(0)} requests/s (${b.requests} in ${b.seconds.toFixed(1)} s; median ${b.svgMedianMs.toFixed(1)} ms, p99 ${b.svgP99Ms.toFixed(1)} ms) |`,
-    `| first GET graph.png, shopd CPU (${b.pngNodes} nodes): stored bytes → stored PNG | ${b.pngFirstGetMs.toFixed(0)} ms |`,
+    `| cached GET /p/{id}/graph.svg (${(b.svgBytes / 1024).toFixed(0)} KB) from ${b.store ?? 'the store'}, ${b.concurrency} keep-alive connections | ${b.svgRequestsPerSecond.toFixed(0)} requests/s (${b.requests} in ${b.seconds.toFixed(1)} s; median ${b.svgMedianMs.toFixed(1)} ms, p99 ${b.svgP99Ms.toFixed(1)} ms) |`,
+    `| GET graph.png not yet rendered, shopd CPU (${b.pngNodes} nodes): stored bytes → stored PNG (median of 3) | ${b.pngFirstGetMs.toFixed(0)} ms |`,
     `| RenderPool.renderPng of that graph (layout + rasterising, median of 5) | ${b.pngRenderMedianMs.toFixed(0)} ms (${(b.pngBytes / 1024).toFixed(0)} KB) |`,
   ].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.log(formatLinksBench(await benchLinks()));
+  // As `npm start` would: PostgreSQL when DATABASE_URL is set.
+  console.log(formatLinksBench(await benchLinks({ databaseUrl: process.env['DATABASE_URL']?.trim() || undefined })));
 }

@@ -199,6 +199,8 @@ export interface StartOptions {
   page?: Page;
   /** Opens the profile store; default: openStore(process.env) (SQLite under ./data or $HOTPATH_DATA, PostgreSQL with DATABASE_URL). */
   openStore?: () => Promise<Store>;
+  /** The clock the store runs on, when a test moves it (see StoreHandleOptions.now). */
+  now?: () => number;
 }
 
 export async function startServer(overrides: Partial<ServerConfig> = {}, opts: StartOptions = {}): Promise<RunningServer> {
@@ -219,7 +221,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
   workersReady.catch(() => undefined); // reported above; /readyz keeps answering 503
   const metrics = createMetrics(pool);
   // Opened (and migrated) in the background: /readyz says 503 until it is, links answer 503.
-  const store = new StoreHandle(opts.openStore ?? (() => openStore(process.env)), logger);
+  const store = new StoreHandle(opts.openStore ?? (() => openStore(process.env)), logger, { ...(opts.now && { now: opts.now }) });
   const app = createApp({ config, pool, metrics, logger, page, state, store });
   const server = http.createServer(app);
 

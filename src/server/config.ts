@@ -24,6 +24,8 @@ export interface ServerConfig {
   renderQueue: number;
   /** On SIGTERM, how long in-flight requests may take before connections are cut. */
   shutdownGraceMs: number;
+  /** Most bytes of stored artifacts (rendered links) kept in memory, hottest first; 0 keeps none. */
+  artifactMemoryBytes: number;
   /** One JSON line per request on stdout. */
   log: boolean;
   /**
@@ -48,6 +50,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   renderWorkers: os.availableParallelism(),
   renderQueue: 64,
   shutdownGraceMs: 10_000,
+  artifactMemoryBytes: 64 * MiB,
   log: true,
   writeTokens: [],
 };
@@ -64,6 +67,7 @@ export const ENV_NAMES: Record<NumericSetting, string> = {
   renderWorkers: 'HOTPATH_RENDER_WORKERS',
   renderQueue: 'HOTPATH_RENDER_QUEUE',
   shutdownGraceMs: 'HOTPATH_SHUTDOWN_GRACE_MS',
+  artifactMemoryBytes: 'HOTPATH_ARTIFACT_MEMORY_BYTES',
 };
 
 /** Minimum accepted value of each numeric setting (port 0 means "any free port"). */
@@ -76,6 +80,7 @@ const MINIMUM: Record<keyof typeof ENV_NAMES, number> = {
   renderWorkers: 1,
   renderQueue: 0,
   shutdownGraceMs: 0,
+  artifactMemoryBytes: 0,
 };
 
 /**

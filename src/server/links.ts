@@ -141,6 +141,7 @@ export type ProfileMetaAnswer = z.infer<typeof profileMetaSchema>;
 
 export function registerLinkRoutes(app: express.Express, deps: LinksDeps): void {
   const artifacts = artifactMetrics(deps);
+  const memo = new ArtifactMemo(deps.config.artifactMemoryBytes);
 
   app.post('/v1/profiles', route('/v1/profiles'), noStore, requireWriteToken(deps.config), async (req, res) => {
     const query = uploadQuery(req.query as Record<string, unknown>);
@@ -182,7 +183,7 @@ export function registerLinkRoutes(app: express.Express, deps: LinksDeps): void 
     }
     const name = artifact as ArtifactName;
     res.locals['route'] = `/p/:id/${name}`;
-    await serveArtifact(deps, artifacts, req, res, id, name);
+    await serveArtifact(deps, memo, artifacts, req, res, id, name);
   });
 }
 
@@ -429,7 +430,7 @@ export function canonicalOptions(options: ReportOptions, extra: [string, string]
 }
 
 interface ArtifactMetrics {
-  /** outcome: hit (from the store), rendered, joined (waited for a render already running) */
+  /** outcome: memory, hit (from the store), rendered, joined (waited for a render already running) */
   served: Counter<'artifact' | 'outcome'>;
 }
 
@@ -437,7 +438,7 @@ function artifactMetrics({ metrics }: LinksDeps): ArtifactMetrics {
   return {
     served: new Counter({
       name: 'hotpath_artifacts_total',
-      help: 'Artifacts of stored profiles answered, by artifact and outcome (hit: from the store; rendered; joined: shared a render in flight)',
+      help: 'Artifacts of stored profiles answered, by artifact and outcome (memory; hit: from the store; rendered; joined: shared a render in flight)',
       labelNames: ['artifact', 'outcome'] as const,
       registers: [metrics.registry],
     }),
@@ -445,16 +446,21 @@ function artifactMetrics({ metrics }: LinksDeps): ArtifactMetrics {
 }
 
 async function serveArtifact(
-  deps: LinksDeps, counters: ArtifactMetrics, req: Request, res: Response, id: string, name: ArtifactName,
+  deps: LinksDeps, memo: ArtifactMemo, counters: ArtifactMetrics, req: Request, res: Response, id: string, name: ArtifactName,
 ): Promise<void> {
   if (!isProfileId(id)) throw notFound(id);
   const request = parseArtifactQuery(req.query as Record<string, unknown>, name, deps.config);
   const store = deps.store.get();
   const key = { profileId: id, options: request.canonical, format: name };
-  let artifact = await store.getArtifact(key);
-  let outcome = 'hit';
+  const memoKey = `${id}\0${name}\0${request.canonical}`;
+  let artifact = memo.get(memoKey, deps.store.now());
+  let outcome = 'memory';
   if (artifact === undefined) {
-    const flight = flightsOf(deps).run(`${id}\0${name}\0${request.canonical}`, async () => {
+    artifact = await store.getArtifact(key);
+    outcome = 'hit';
+  }
+  if (artifact === undefined) {
+    const flight = flightsOf(deps).run(memoKey, async () => {
       const rendered = await renderArtifact(deps, store, id, name, request);
       try {
         await store.putArtifact(key, rendered.body, rendered.contentType);
@@ -467,8 +473,9 @@ async function serveArtifact(
     artifact = await flight.result;
     outcome = flight.joined ? 'joined' : 'rendered';
   }
+  if (outcome !== 'memory') memo.put(memoKey, artifact);
   counters.served.inc({ artifact: name, outcome });
-  sendArtifact(req, res, artifact, outcome === 'hit' ? 'hit' : 'miss');
+  sendArtifact(req, res, artifact, outcome === 'memory' || outcome === 'hit' ? 'hit' : 'miss');
 }
 
 async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: ArtifactName, request: ArtifactRequest): Promise<StoredArtifact> {
@@ -486,7 +493,7 @@ async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: A
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const contentType = withNotes(spec.png ? 'image/png' : CONTENT_TYPES[spec.report], report.warnings, report.breaches);
     deps.metrics.renders.inc({ format, outcome: 'ok' });
-    return { body: bytes, contentType, etag: etagOf(bytes) };
+    return { body: bytes, contentType, etag: etagOf(bytes), ...(profile.expiresAt !== undefined && { profileExpiresAt: profile.expiresAt }) };
   } catch (err) {
     deps.metrics.renders.inc({ format, outcome: problemFromError(err).problem.type.split(':').pop()! });
     throw err;
@@ -681,6 +688,54 @@ export class SingleFlight<T> {
     const result = work().finally(() => this.#running.delete(key));
     this.#running.set(key, result);
     return { result, joined: false };
+  }
+}
+
+/**
+ * The hottest artifacts in memory, in front of the store: a cached link then costs no database
+ * read (on PostgreSQL a round trip, and the decoding of the body from hex). An entry holds until
+ * its profile expires — until then its key (a content address and options) always means the same
+ * bytes — and past the byte cap the least recently used go first.
+ */
+export class ArtifactMemo {
+  /** in use order: least recently used first */
+  readonly #entries = new Map<string, { artifact: StoredArtifact; until: number }>();
+  #bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get(key: string, now: number): StoredArtifact | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (now >= entry.until) {
+      this.#bytes -= entry.artifact.body.byteLength;
+      return undefined;
+    }
+    this.#entries.set(key, entry);
+    return entry.artifact;
+  }
+
+  put(key: string, artifact: StoredArtifact): void {
+    const size = artifact.body.byteLength;
+    // One large graph must not push out everything else.
+    if (size > this.maxBytes / 8) return;
+    const old = this.#entries.get(key);
+    if (old !== undefined) {
+      this.#entries.delete(key);
+      this.#bytes -= old.artifact.body.byteLength;
+    }
+    this.#entries.set(key, { artifact, until: artifact.profileExpiresAt?.getTime() ?? Infinity });
+    this.#bytes += size;
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= e.artifact.body.byteLength;
+    }
+  }
+
+  get bytes(): number {
+    return this.#bytes;
   }
 }
 

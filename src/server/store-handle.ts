@@ -16,6 +16,11 @@ export interface StoreHandleOptions {
   limitsAfterWriteMs?: number;
   /** First wait before reopening after a failure; doubles up to 30 s. Default 1 s. */
   retryMs?: number;
+  /**
+   * The store's clock (ms since the epoch), for expiry checks made outside it (the in-memory
+   * artifact cache). Default Date.now; tests that move the store's clock pass the same one.
+   */
+  now?: () => number;
 }
 
 export type StoreStatus = 'opening' | 'open' | 'closed';
@@ -30,10 +35,13 @@ export class StoreHandle {
   #limitsRunning: Promise<void> | undefined;
   #cancelOpen!: (err: Error) => void;
   readonly #limitsAfterWriteMs: number;
+  /** the store's clock: see StoreHandleOptions.now */
+  readonly now: () => number;
 
   constructor(open: () => Promise<Store>, private readonly logger: Logger, options: StoreHandleOptions = {}) {
     const limitsEveryMs = options.limitsEveryMs ?? 60_000;
     this.#limitsAfterWriteMs = options.limitsAfterWriteMs ?? 10_000;
+    this.now = options.now ?? Date.now;
     let delay = options.retryMs ?? 1000;
     this.#opened = new Promise<Store>((resolve, reject) => {
       this.#cancelOpen = reject;

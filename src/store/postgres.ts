@@ -179,6 +179,7 @@ interface ArtifactRow {
   content_type: string;
   etag: string;
   accessed_at: string;
+  expires_at: string | null;
 }
 
 class PostgresStore implements Store {
@@ -276,7 +277,7 @@ class PostgresStore implements Store {
     const now = this.now();
     return this.guard('read the artifact', async () => {
       const { rows } = await this.pool.query<ArtifactRow>(
-        `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at
+        `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at, p.expires_at
          FROM ${this.t.artifacts} a JOIN ${this.t.profiles} p ON p.id = a.profile_id
          WHERE a.profile_id = $1 AND a.options = $2 AND a.format = $3 AND (p.expires_at IS NULL OR p.expires_at > $4)`,
         [key.profileId, key.options, key.format, now]);
@@ -285,7 +286,10 @@ class PostgresStore implements Store {
       if (now - Number(row.accessed_at) >= ACCESS_RESOLUTION_MS) {
         await this.pool.query(`UPDATE ${this.t.artifacts} SET accessed_at = $1 WHERE seq = $2 AND accessed_at < $1`, [now, row.seq]);
       }
-      return { body: row.body, contentType: row.content_type, etag: row.etag };
+      return {
+        body: row.body, contentType: row.content_type, etag: row.etag,
+        ...(row.expires_at !== null && { profileExpiresAt: new Date(Number(row.expires_at)) }),
+      };
     });
   }
 

@@ -101,6 +101,7 @@ interface ArtifactRow {
   content_type: string;
   etag: string;
   accessed_at: number;
+  expires_at: number | null;
 }
 
 /** Opens (creating when missing) and migrates the database, then returns the store. */
@@ -194,7 +195,7 @@ class SqliteStore implements Store {
          content_type = excluded.content_type, etag = excluded.etag, size = excluded.size,
          created_at = excluded.created_at, accessed_at = excluded.accessed_at, body = excluded.body`);
     this.selectArtifact = db.prepare<[string, string, string, number], ArtifactRow>(
-      `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at
+      `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at, p.expires_at
        FROM artifacts a JOIN profiles p ON p.id = a.profile_id
        WHERE a.profile_id = ? AND a.options = ? AND a.format = ? AND (p.expires_at IS NULL OR p.expires_at > ?)`);
     this.touchArtifact = db.prepare<[number, number]>('UPDATE artifacts SET accessed_at = ? WHERE seq = ?');
@@ -275,7 +276,10 @@ class SqliteStore implements Store {
       const row = this.selectArtifact.get(key.profileId, key.options, key.format, now);
       if (row === undefined) return undefined;
       if (now - row.accessed_at >= ACCESS_RESOLUTION_MS) this.touchArtifact.run(now, row.seq);
-      return { body: row.body, contentType: row.content_type, etag: row.etag };
+      return {
+        body: row.body, contentType: row.content_type, etag: row.etag,
+        ...(row.expires_at !== null && { profileExpiresAt: new Date(row.expires_at) }),
+      };
     });
   }
 

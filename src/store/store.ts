@@ -79,6 +79,11 @@ export interface StoredArtifact {
   contentType: string;
   /** a strong HTTP entity tag, quotes included: `"…"`, derived from the body */
   etag: string;
+  /**
+   * When the artifact's profile expires (absent: never). Until then the same key always means
+   * these bytes, so a cache in front of the store may keep them that long.
+   */
+  profileExpiresAt?: Date;
 }
 
 export interface LimitsReport {

@@ -36,3 +36,16 @@ test('a value that is not a whole number in range is an error naming the variabl
   assert.throws(() => configFromEnv({ PORT: '70000' }), /PORT/);
   assert.throws(() => configFromEnv({ HOTPATH_RENDER_DEADLINE_MS: '0' }), /≥ 1/);
 });
+
+test('links: HOTPATH_TOKENS, HOTPATH_PUBLIC_URL and HOTPATH_FETCH_ALLOW are read and checked', () => {
+  const c = configFromEnv({ HOTPATH_TOKENS: ' t1 , t2.x ', HOTPATH_PUBLIC_URL: 'https://hotpath.example.com/prefix/', HOTPATH_FETCH_ALLOW: 'app:6060, [::1]:6060' });
+  assert.deepEqual(c.writeTokens, ['t1', 't2.x']);
+  assert.equal(c.publicUrl, 'https://hotpath.example.com/prefix');
+  assert.equal(c.fetchAllow, 'app:6060, [::1]:6060');
+  assert.deepEqual(configFromEnv({ HOTPATH_TOKENS: '' }).writeTokens, []);
+  assert.throws(() => configFromEnv({ HOTPATH_TOKENS: ' , ' }), /HOTPATH_TOKENS is set but names no token/);
+  assert.throws(() => configFromEnv({ HOTPATH_TOKENS: 'has space' }), /HOTPATH_TOKENS/);
+  assert.throws(() => configFromEnv({ HOTPATH_PUBLIC_URL: 'hotpath.example.com' }), /HOTPATH_PUBLIC_URL/);
+  assert.throws(() => configFromEnv({ HOTPATH_PUBLIC_URL: 'https://h.example/?x=1' }), /HOTPATH_PUBLIC_URL/);
+  assert.throws(() => configFromEnv({ HOTPATH_FETCH_ALLOW: 'http://app:6060' }), /HOTPATH_FETCH_ALLOW/);
+});

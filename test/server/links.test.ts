@@ -98,7 +98,8 @@ for (const backend of BACKENDS) {
     let skew = 0;
     before(async () => {
       place = fresh();
-      server = await startTestServer({ renderWorkers: 1 }, undefined, { openStore: () => place.open({ now: () => Date.now() + skew }) });
+      const now = () => Date.now() + skew;
+      server = await startTestServer({ renderWorkers: 1 }, undefined, { openStore: () => place.open({ now }), now });
     });
     after(async () => {
       await server.shutdown();
@@ -150,10 +151,10 @@ for (const backend of BACKENDS) {
       assert.equal(problemOf(await getBytes(`${server.url}/p/${id}/graph.svg?scale=2`)).status, 422, 'scale is for the PNG only');
     });
 
-    test('a second GET is served from the store with the same ETag; If-None-Match → 304; immutable', async () => {
+    test('a second GET is served from the store (its memory copy) with the same ETag; If-None-Match → 304; immutable', async () => {
       const { id } = stored(await upload(server, fixture(CPU)), 200);
       const url = `${server.url}/p/${id}/graph.svg?nodecount=12`;
-      const hits = () => metric(server, /^hotpath_artifacts_total\{artifact="graph.svg",outcome="hit"\}/);
+      const hits = () => metric(server, /^hotpath_artifacts_total\{artifact="graph.svg",outcome="memory"\}/);
       const hitsBefore = await hits();
       const miss = await getBytes(url);
       assert.equal(miss.status, 200, miss.text);
@@ -356,7 +357,8 @@ for (const backend of BACKENDS) {
       } finally {
         await first.shutdown();
       }
-      const second = await startTestServer({ renderWorkers: 1 }, undefined, { openStore: () => p.open() });
+      // No memory copies: every hit below is a read from the store.
+      const second = await startTestServer({ renderWorkers: 1, artifactMemoryBytes: 0 }, undefined, { openStore: () => p.open() });
       try {
         for (const [i, l] of links.entries()) {
           const svg = await getBytes(l.links.svg.replace(first.url, second.url));
@@ -366,6 +368,7 @@ for (const backend of BACKENDS) {
           assert.ok((await getBytes(`${second.url}/p/${l.id}/profile.pb.gz`)).bytes.equals(fixture([CPU, HEAP_B, GOROUTINE][i]!)));
           assert.equal(profileMetaSchema.parse(JSON.parse((await getBytes(`${second.url}/p/${l.id}/meta.json`)).text)).title, 'before restart');
         }
+        assert.equal(await metric(second, /^hotpath_artifacts_total\{artifact="graph.svg",outcome="hit"\}/), links.length);
       } finally {
         await second.shutdown();
       }

@@ -216,7 +216,7 @@ for (const backend of backends) {
 
       clock = T0 + 59_999;
       assert.ok(await store.getProfile(short.id));
-      assert.ok(await store.getArtifact(key));
+      assert.deepEqual((await store.getArtifact(key))?.profileExpiresAt, new Date(T0 + 60_000), 'the artifact says how long it holds');
       assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0 }, 'never before its TTL');
 
       clock = T0 + 60_000;
@@ -268,6 +268,7 @@ for (const backend of backends) {
       assert.equal(got.body.toString('utf8'), '<svg>é</svg>');
       assert.equal(got.contentType, 'image/svg+xml');
       assert.match(got.etag, /^"[A-Za-z0-9_-]{22}"$/);
+      assert.equal(got.profileExpiresAt, undefined, 'its profile is kept forever');
 
       assert.equal(await store.getArtifact({ ...svg, options: 'nodecount=81' }), undefined);
       assert.equal(await store.getArtifact({ ...svg, format: 'png' }), undefined);

@@ -12,6 +12,7 @@ import { parseOptions } from '../src/options.js';
 import { loadProfile } from '../src/profile/load.js';
 import { produceReport } from '../src/reports.js';
 import { benchServer, formatServerBench } from './server.js';
+import { benchLinks, formatLinksBench } from './links.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = [
@@ -64,4 +65,7 @@ console.log(`\n${pass} passed, ${fail} failed`);
 
 console.log('\n## The HTTP service\n');
 console.log(formatServerBench(await benchServer()));
+
+console.log('\n## Shared links\n');
+console.log(formatLinksBench(await benchLinks()));
 process.exitCode = fail === 0 ? 0 : 1;

@@ -27,7 +27,6 @@ export const PROBLEM_KINDS = {
   'empty-profile': { status: 400, title: 'Empty profile' },
   'malformed-profile': { status: 400, title: 'Malformed profile' },
   'bad-request': { status: 400, title: 'Bad request' },
-  'bad-sources': { status: 400, title: 'Sources archive refused' },
   unauthorized: { status: 401, title: 'A bearer token is needed' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
@@ -35,6 +34,7 @@ export const PROBLEM_KINDS = {
   'unsupported-profile': { status: 415, title: 'Not a profile hotpath reads' },
   'unsupported-sources': { status: 415, title: 'Not a sources archive hotpath reads' },
   'bad-options': { status: 422, title: 'Options do not apply' },
+  'bad-sources': { status: 422, title: 'Sources archive refused' },
   'value-overflow': { status: 422, title: 'Values too large to sum exactly' },
   'graph-too-large': { status: 422, title: 'Graph too large to lay out' },
   'render-failed': { status: 422, title: 'Graph could not be laid out' },
@@ -129,7 +129,7 @@ export function problemFromError(err: unknown): MappedError {
     const detail = `sources archive: ${err.message}`;
     const extra = { entry: err.entry };
     if (err.code === 'unsupported') return mapped('unsupported-sources', detail, extra);
-    if (err.code === 'too_large' || err.code === 'too_many_files') return mapped('too-large', detail, extra);
+    // An archive we read but will not unpack (../ paths, links, past the size or file caps): 422.
     return mapped('bad-sources', detail, extra);
   }
   if (err instanceof OptionsError) return mapped('bad-options', err.message, { option: err.option || undefined });

@@ -3,6 +3,8 @@
  * output (TZ=UTC): `base` and `diff_base` (pprof -base / -diff_base), `sources` for list (against
  * pprof's own -list golden), flame graphs and the goroutine leak report with a budget.
  */
+import { gzipSync } from 'node:zlib';
+import { tar } from '../support/tar.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -81,6 +83,19 @@ describe('list with an uploaded sources archive', () => {
       const got = await post(server, `format=list&list=main&${option}`, { profile: fixture('profiles/shopd/cpu.pb.gz') });
       assert.equal(got.status, 422);
       assert.match(problemOf(got).detail, /never reads/);
+    }
+  });
+
+  test('archives with ../ paths, symlinks, or past the size cap are refused with 422', async () => {
+    const cases: [string, Uint8Array][] = [
+      ['unsafe_path', gzipSync(tar([{ name: '../etc/passwd', data: 'x' }]))],
+      ['link', gzipSync(tar([{ name: 'src/shopd/main.go', type: '2', linkname: '/etc/passwd' }]))],
+      ['too_large', gzipSync(tar([{ name: 'src/big.go', data: new Uint8Array(65 << 20) }]))],
+    ];
+    for (const [code, archive] of cases) {
+      const got = await post(server, 'format=list&list=main', { profile: fixture('profiles/shopd/cpu.pb.gz'), sources: Buffer.from(archive) });
+      assert.equal(got.status, 422, `${code}: ${got.text}`);
+      assert.equal(problemOf(got).type, 'urn:hotpath:problem:bad-sources');
     }
   });
 

@@ -25,9 +25,10 @@ test('each typed error maps to its status and kind', () => {
     [new BusyError(3), 503, 'busy'],
     [new RenderTimeoutError(100), 504, 'render-timeout'],
     [new RenderError('syntax error'), 422, 'render-failed'],
-    [new SourceArchiveError('unsafe_path', 'no ../', '../x'), 400, 'bad-sources'],
+    [new SourceArchiveError('unsafe_path', 'no ../', '../x'), 422, 'bad-sources'],
+    [new SourceArchiveError('too_large', 'over the cap'), 422, 'bad-sources'],
     [new SourceArchiveError('unsupported', 'not an archive'), 415, 'unsupported-sources'],
-    [new SourceArchiveError('too_many_files', 'too many'), 413, 'too-large'],
+    [new SourceArchiveError('too_many_files', 'too many'), 422, 'bad-sources'],
     [new HttpProblem('not-found', 'nope'), 404, 'not-found'],
   ];
   for (const [err, status, kind] of cases) {

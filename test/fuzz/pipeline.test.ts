@@ -30,7 +30,6 @@ const REPORT_LIMIT_MS = 3000;
 const GZIPPED = listFiles(SHOPD, '.pb.gz').map((f) => readFileSync(f));
 const RAW = GZIPPED.map((b) => new Uint8Array(gunzipSync(b)));
 
-/** Bytes of a profile that loads: generated (valid by the oracle), a real one, or a mutated real one. */
 /**
  * A numeric label keyed `__proto__`, `constructor`, … makes traces and tags throw a TypeError
  * (known bug in src/pipeline.ts, see test/fixtures/fuzz/pipeline/README.md): left out until fixed.
@@ -39,6 +38,7 @@ function hasNumericLabelNamedLikeObjectPrototype(g: GenProfile): boolean {
   return g.samples.some((s) => s.labels.some((l) => l.str === 0n && (l.num !== 0n || l.unit !== 0n) && g.strings[Number(l.key)]! in Object.prototype));
 }
 
+/** Bytes of a profile that loads: generated (valid by the oracle), a real one, or a mutated real one. */
 const profileBytes = fc.oneof(
   {
     weight: 3,
@@ -48,7 +48,7 @@ const profileBytes = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fc.nat(), byteEdits).map(([i, edits]) => applyByteEdits(RAW[i % RAW.length]!, edits, RAW)) },
 );
 
-/** A regexp option: a frame name of the profile (often with metacharacters), or a pattern. */
+/** A regexp option: a pattern, or one of the names generated profiles carry (metacharacters included). */
 const regexOption = fc.oneof(
   fc.constantFrom('main', 'runtime\\.', '^sync', '.*', 'σ', '<script>', '\\pL+', '(a+)+$', 'x|y', '[', '(?i)MAIN', ''),
   fc.constantFrom(...HOSTILE_NAMES),
@@ -57,26 +57,26 @@ const tagOption = fc.constantFrom('', 'bytes=1kb:', ':64mb', '10ms:1s', '42', 'k
 
 /** Raw options as a query string would carry them (0–4 of them); parseOptions decides what is valid. */
 const OPTION_VALUES = {
-    nodecount: fc.integer({ min: 0, max: 200 }).map(String),
-    nodefraction: fc.constantFrom('0', '0.005', '0.1', '1'),
-    edgefraction: fc.constantFrom('0', '0.001', '0.5'),
-    trim: fc.constantFrom('true', 'false'),
-    focus: regexOption, ignore: regexOption, hide: regexOption, show: regexOption, show_from: regexOption, prune_from: regexOption,
-    tagfocus: tagOption, tagignore: tagOption, tagshow: regexOption, taghide: regexOption,
-    tagroot: fc.constantFrom('tenant', 'bytes', 'state,created_by', ''), tagleaf: fc.constantFrom('tenant', '__proto__', ''),
-    granularity: fc.constantFrom('functions', 'filefunctions', 'files', 'lines', 'addresses'),
-    noinlines: fc.constantFrom('true', 'false'),
-    cum: fc.constantFrom('true', 'false'),
-    unit: fc.constantFrom('minimum', 'auto', 'ms', 'MB', 's', 'ns', 'B', 'kb', 'count', 'furlongs'),
-    divide_by: fc.constantFrom('1', '2', '-1', '0.001', '1e6', '1e-300', '1e300'),
-    relative_percentages: fc.constantFrom('true', 'false'),
-    drop_negative: fc.constantFrom('true', 'false'),
-    compact_labels: fc.constantFrom('true', 'false'),
-    sample_index: fc.constantFrom('0', '1', '2', '7', 'samples', 'cpu', 'inuse_space', 'alloc_objects', 'contentions', 'delay', 'goroutine', '__proto__'),
-    mean: fc.constantFrom('true', 'false'),
-    minwidth: fc.constantFrom('0', '0.1', '5', '1%', '50%'),
-    palette: fc.constantFrom('package', 'hot'),
-    hot_path: fc.constantFrom('true', 'false'),
+  nodecount: fc.integer({ min: 0, max: 200 }).map(String),
+  nodefraction: fc.constantFrom('0', '0.005', '0.1', '1'),
+  edgefraction: fc.constantFrom('0', '0.001', '0.5'),
+  trim: fc.constantFrom('true', 'false'),
+  focus: regexOption, ignore: regexOption, hide: regexOption, show: regexOption, show_from: regexOption, prune_from: regexOption,
+  tagfocus: tagOption, tagignore: tagOption, tagshow: regexOption, taghide: regexOption,
+  tagroot: fc.constantFrom('tenant', 'bytes', 'state,created_by', ''), tagleaf: fc.constantFrom('tenant', '__proto__', ''),
+  granularity: fc.constantFrom('functions', 'filefunctions', 'files', 'lines', 'addresses'),
+  noinlines: fc.constantFrom('true', 'false'),
+  cum: fc.constantFrom('true', 'false'),
+  unit: fc.constantFrom('minimum', 'auto', 'ms', 'MB', 's', 'ns', 'B', 'kb', 'count', 'furlongs'),
+  divide_by: fc.constantFrom('1', '2', '-1', '0.001', '1e6', '1e-300', '1e300'),
+  relative_percentages: fc.constantFrom('true', 'false'),
+  drop_negative: fc.constantFrom('true', 'false'),
+  compact_labels: fc.constantFrom('true', 'false'),
+  sample_index: fc.constantFrom('0', '1', '2', '7', 'samples', 'cpu', 'inuse_space', 'alloc_objects', 'contentions', 'delay', 'goroutine', '__proto__'),
+  mean: fc.constantFrom('true', 'false'),
+  minwidth: fc.constantFrom('0', '0.1', '5', '1%', '50%'),
+  palette: fc.constantFrom('package', 'hot'),
+  hot_path: fc.constantFrom('true', 'false'),
 };
 const rawOptions = fc
   .array(fc.oneof(...Object.entries(OPTION_VALUES).map(([k, v]) => (v as fc.Arbitrary<string>).map((x) => [k, x] as const))), { maxLength: 4 })

@@ -116,9 +116,6 @@ export function topReport(profile: Profile, o: ReportOptions, env?: ReportEnv): 
 }
 
 /** DOT text; with `hot_path` the heaviest path is drawn bold (off by default so DOT equals pprof's). */
-/** Longest function name a laid-out label shows (the tooltip keeps it whole). */
-export const MAX_LABEL_NAME = 120;
-
 /**
  * `forLayout`: the DOT goes to Graphviz for SVG/PNG, so the hot path is drawn unless turned off and
  * very long names are cut in labels; otherwise it is pprof's DOT, unless hot_path is asked for.
@@ -132,7 +129,7 @@ export function dotReport(profile: Profile, o: ReportOptions, env?: ReportEnv, f
     title: main && main.file !== '' ? goBase(main.file) : '',
     labels: (o.hot_path ?? hotPathDefault) ? withHotPathLegend(report.labels) : report.labels,
     hotPath: (o.hot_path ?? hotPathDefault) ? findHotPath(g) : undefined,
-    maxLabelName: forLayout ? MAX_LABEL_NAME : undefined,
+    forLayout,
   });
   return { text, report };
 }
@@ -210,7 +207,8 @@ function withoutBaseLabel(p: Profile): Profile {
 
 /** The unit of every numeric label key (spec §1.3). */
 export function identifyNumLabelUnits(p: Profile): Record<string, string> {
-  const units: Record<string, string> = {};
+  // No prototype: label keys are profile data, and `__proto__` or `constructor` are keys like any other.
+  const units = Object.create(null) as Record<string, string>;
   const keys = new Set<string>();
   for (const s of p.samples) {
     if (!s.numLabels) continue;

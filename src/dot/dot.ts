@@ -14,11 +14,16 @@ export interface DotOptions {
   /** nodes and edges of the hot path, drawn bold (hotpath's addition; absent = pprof's exact DOT) */
   hotPath?: { nodes: Set<GraphNode>; edges: Set<Edge> };
   /**
-   * Cut function names in labels to this many characters (tooltips keep them whole). For layout only: a
-   * 10,000-character name otherwise makes a box wider than Graphviz can place (pprof's -svg fails).
+   * The DOT goes to Graphviz (SVG, PNG), not to a user who compares it with pprof's: function names in
+   * labels are cut at MAX_LABEL_NAME characters (tooltips keep them whole; a 10,000-character name makes
+   * a box wider than Graphviz can place, and pprof's -svg fails on it), and no legend line is empty
+   * (Graphviz WASM 16 crashes on a label that starts with an empty line).
    */
-  maxLabelName?: number;
+  forLayout?: boolean;
 }
+
+/** Longest function name a laid-out label shows. */
+export const MAX_LABEL_NAME = 120;
 
 /** At most this many tag boxes hang off a node. */
 const MAX_NODELETS = 4;
@@ -33,9 +38,10 @@ export function composeDot(ctx: ReportContext, g: Graph, o: DotOptions): string 
   const title = escapeForDot(o.title);
   out.push(`digraph "${o.title === '' ? 'unnamed' : title}" {`);
   out.push('node [style=filled fillcolor="#f8f8f8"]');
-  if (o.labels.length > 0) {
+  const labels = o.forLayout ? o.labels.map((l) => (l === '' ? ' ' : l)) : o.labels;
+  if (labels.length > 0) {
     const tooltip = o.title !== '' ? ` tooltip="${title}"` : '';
-    out.push(`subgraph cluster_L { "${escapeForDot(o.labels[0]!)}" [shape=box fontsize=16 label="${o.labels.map(escapeForDot).join('\\l')}\\l"${tooltip}] }`);
+    out.push(`subgraph cluster_L { "${escapeForDot(labels[0]!)}" [shape=box fontsize=16 label="${labels.map(escapeForDot).join('\\l')}\\l"${tooltip}] }`);
   }
   if (g.nodes.length > 0) {
     const ids = new Map<GraphNode, number>();
@@ -47,7 +53,7 @@ export function composeDot(ctx: ReportContext, g: Graph, o: DotOptions): string 
     const hasNodelets = new Set<GraphNode>();
     const edges: Edge[] = [];
     for (const n of g.nodes) {
-      out.push(nodeLine(ctx, n, ids.get(n)!, maxFlat, o.hotPath?.nodes.has(n) ?? false, o.maxLabelName));
+      out.push(nodeLine(ctx, n, ids.get(n)!, maxFlat, o.hotPath?.nodes.has(n) ?? false, o.forLayout ? MAX_LABEL_NAME : undefined));
       const nodelets = nodeletLines(ctx, n, ids.get(n)!);
       if (nodelets.length > 0) {
         hasNodelets.add(n);
@@ -67,12 +73,13 @@ export function composeDot(ctx: ReportContext, g: Graph, o: DotOptions): string 
 function nodeLine(ctx: ReportContext, n: GraphNode, id: number, maxFlat: number, hot: boolean, maxName?: number): string {
   const flat = flatValue(n);
   const cum = cumValue(n);
-  const flatText = formatValue(ctx, flat);
+  // Values end in the sample unit, which is profile data ("widgets", or anything with a quote in it).
+  const flatText = escapeForDot(formatValue(ctx, flat));
   let text = multilineName(n.info, maxName);
   text += flat !== 0 ? `${flatText} (${percentage(flat, ctx.total).trim()})` : '0';
   let cumText = flatText;
   if (cum !== flat) {
-    cumText = formatValue(ctx, cum);
+    cumText = escapeForDot(formatValue(ctx, cum));
     text += `${flat !== 0 ? '\\n' : ' '}of ${cumText} (${percentage(cum, ctx.total).trim()})`;
   }
   let fontSize = 8;
@@ -90,7 +97,7 @@ function nodeletLines(ctx: ReportContext, n: GraphNode, id: number): string[] {
   labelTags.forEach((t, i) => {
     const w = flatTags ? flatValue(t) : cumValue(t);
     if (w === 0) return;
-    const weight = formatValue(ctx, w);
+    const weight = escapeForDot(formatValue(ctx, w));
     // pprof writes label tag names unescaped; we escape them so a quote cannot break the DOT.
     out.push(`N${id}_${i} [label = "${escapeForDot(t.name).replaceAll('\\\\n', '\\n')}" id="N${id}_${i}" fontsize=8 shape=box3d tooltip="${weight}"]`);
     out.push(`N${id} -> N${id}_${i} [label=" ${weight}" weight=100 tooltip="${weight}" labeltooltip="${weight}"]`);
@@ -112,7 +119,7 @@ function numericNodelets(ctx: ReportContext, tags: Tag[], flatTags: boolean, sou
       style = '';
     }
     if (w === 0) return;
-    const weight = formatValue(ctx, w);
+    const weight = escapeForDot(formatValue(ctx, w));
     out.push(`N${source}_${j} [label = "${escapeForDot(t.name)}" id="N${source}_${j}" fontsize=8 shape=box3d tooltip="${weight}"]`);
     out.push(`${source} -> N${source}_${j} [label=" ${weight}" weight=100 tooltip="${weight}" labeltooltip="${weight}"${style}]`);
   });
@@ -171,7 +178,7 @@ function groupTag(g: Tag[]): Tag {
 
 function edgeLine(ctx: ReportContext, e: Edge, from: number, to: number, srcHasNodelets: boolean, hot: boolean): string {
   const weight = edgeWeight(e);
-  const w = formatValue(ctx, weight);
+  const w = escapeForDot(formatValue(ctx, weight));
   let attrs = `label=" ${w}${e.inline ? '\\n (inline)' : ''}"`;
   const total = ctx.total;
   if (total !== 0) {

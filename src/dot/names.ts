@@ -39,8 +39,10 @@ export function multilineName(info: NodeInfo, maxName = Infinity): string {
   if (short.length > maxName) short = cutAt(short, maxName) + '…';
   let name = escapeForDot(short);
   name = name.replaceAll('::', '\\n').replaceAll('[...]', '[…]').replaceAll('.', '\\n');
-  const file = info.file !== '' ? goBase(info.file) : '';
-  return nameComponents(info, name, file).join('\\n') + '\\n';
+  // pprof leaves the file and [binary] parts unescaped (invalid DOT for a path with a quote); we escape them.
+  const file = info.file !== '' ? escapeForDot(goBase(info.file)) : '';
+  const parts = nameComponents({ ...info, objfile: escapeForDot(info.objfile) }, name, file);
+  return parts.join('\\n') + '\\n';
 }
 
 /** The first `n` UTF-16 units, not splitting a surrogate pair. */

@@ -68,6 +68,15 @@ export class RenderError extends Error {
   }
 }
 
+/**
+ * The render worker running the job died (killed, crashed) rather than Graphviz refusing the
+ * graph. The pool has started a replacement, so the same request sent again is likely to succeed:
+ * the server answers 503 with Retry-After, not a 4xx about the graph.
+ */
+export class RenderWorkerLostError extends RenderError {
+  override name = 'RenderWorkerLostError';
+}
+
 export type SourceArchiveErrorCode =
   | 'unsupported'      // not a .tar.gz, .tar or .zip, or a feature we do not read (zip64, encryption, sparse files)
   | 'malformed'        // a broken header, checksum, size or compressed stream

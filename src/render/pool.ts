@@ -12,7 +12,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BusyError, OptionsError, RenderError, RenderTimeoutError } from '../errors.js';
+import { BusyError, OptionsError, RenderError, RenderTimeoutError, RenderWorkerLostError } from '../errors.js';
 import type { PngOptions } from './png.js';
 import type { RenderRequest, WorkerReply } from './protocol.js';
 
@@ -164,6 +164,21 @@ export class RenderPool {
     };
   }
 
+  /**
+   * Fault injection, for tests: terminates the worker running a job the way a crash would end it,
+   * outside the pool's own bookkeeping (the pool learns of it from the worker's exit, as it would
+   * of a real crash). Returns that worker's threadId, or undefined when no job is running.
+   */
+  killBusyWorkerForTesting(): number | undefined {
+    for (const slot of this.#slots) {
+      if (slot.job === undefined || slot.retired) continue;
+      const threadId = slot.worker.threadId; // -1 once the thread has stopped
+      void slot.worker.terminate();
+      return threadId;
+    }
+    return undefined;
+  }
+
   /** Rejects queued and running jobs, terminates every worker and waits for them to exit. */
   async close(): Promise<void> {
     if (!this.#failure) this.#fail(new RenderError('render pool is closed'));
@@ -243,7 +258,7 @@ export class RenderPool {
     const wasReady = slot.ready;
     const job = slot.job;
     slot.job = undefined;
-    if (job) this.#settle(job, new RenderError(message));
+    if (job) this.#settle(job, new RenderWorkerLostError(message));
     if (!wasReady && ++this.#startFailures >= MAX_START_FAILURES) {
       // Workers die before loading Graphviz: a broken install, not a bad graph. Stop retrying.
       void this.#retire(slot);

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { RenderPool } from '../render/pool.js';
+import { Admission } from './admission.js';
 import type { BodyMeter } from './body.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   state: ServerState;
   /** the profile store behind links; `get()` answers 503 until it is open */
   store: StoreHandle;
+  /** how many requests reading a profile may be in progress at once (503 past it) */
+  admission: Admission;
 }
 
 export interface ServerState {
@@ -49,7 +52,7 @@ const SVG_CSP = "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-in
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, pool, metrics, logger, page, state, store } = deps;
+  const { config, pool, metrics, logger, page, state, store, admission } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -140,7 +143,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Security-Policy', SVG_CSP);
     next();
-  }, renderHandler({ config, pool, metrics }));
+  }, admission.middleware(), renderHandler({ config, pool, metrics }));
 
   app.all('/v1/render', named('/v1/render'), () => {
     throw new HttpProblem('method-not-allowed', 'POST the profile to /v1/render', {}, { Allow: 'POST' });
@@ -222,7 +225,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
   const metrics = createMetrics(pool);
   // Opened (and migrated) in the background: /readyz says 503 until it is, links answer 503.
   const store = new StoreHandle(opts.openStore ?? (() => openStore(process.env)), logger, { ...(opts.now && { now: opts.now }) });
-  const app = createApp({ config, pool, metrics, logger, page, state, store });
+  const admission = new Admission(config.maxActiveRequests);
+  const app = createApp({ config, pool, metrics, logger, page, state, store, admission });
   const server = http.createServer(app);
 
   try {

@@ -22,6 +22,11 @@ export interface ServerConfig {
   renderWorkers: number;
   /** Renders allowed to wait for a worker; one more answers 503. */
   renderQueue: number;
+  /**
+   * Requests reading a profile (renders, uploads, links being rendered) in progress at once; one
+   * more answers 503 before its body is read (admission.ts). Bounds the event loop's backlog.
+   */
+  maxActiveRequests: number;
   /** On SIGTERM, how long in-flight requests may take before connections are cut. */
   shutdownGraceMs: number;
   /** Most bytes of stored artifacts (rendered links) kept in memory, hottest first; 0 keeps none. */
@@ -49,6 +54,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxSvgNodes: 2000,
   renderWorkers: os.availableParallelism(),
   renderQueue: 64,
+  maxActiveRequests: 16,
   shutdownGraceMs: 10_000,
   artifactMemoryBytes: 64 * MiB,
   log: true,
@@ -66,6 +72,7 @@ export const ENV_NAMES: Record<NumericSetting, string> = {
   maxSvgNodes: 'HOTPATH_MAX_SVG_NODES',
   renderWorkers: 'HOTPATH_RENDER_WORKERS',
   renderQueue: 'HOTPATH_RENDER_QUEUE',
+  maxActiveRequests: 'HOTPATH_MAX_ACTIVE_REQUESTS',
   shutdownGraceMs: 'HOTPATH_SHUTDOWN_GRACE_MS',
   artifactMemoryBytes: 'HOTPATH_ARTIFACT_MEMORY_BYTES',
 };
@@ -79,6 +86,7 @@ const MINIMUM: Record<keyof typeof ENV_NAMES, number> = {
   maxSvgNodes: 1,
   renderWorkers: 1,
   renderQueue: 0,
+  maxActiveRequests: 1,
   shutdownGraceMs: 0,
   artifactMemoryBytes: 0,
 };

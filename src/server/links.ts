@@ -32,7 +32,7 @@ import type { ServerConfig } from './config.js';
 import { HttpProblem, problemFromError } from './problem.js';
 import { countDotNodes, headerSafe, layout, loadInput, parseRenderQuery, SERVICE_TIME_ZONE } from './render.js';
 
-export type LinksDeps = Pick<AppDeps, 'config' | 'pool' | 'metrics' | 'logger' | 'store'>;
+export type LinksDeps = Pick<AppDeps, 'config' | 'pool' | 'metrics' | 'logger' | 'store' | 'admission'>;
 
 // ---------------------------------------------------------------------------------------------
 // What can be asked for
@@ -143,7 +143,7 @@ export function registerLinkRoutes(app: express.Express, deps: LinksDeps): void 
   const artifacts = artifactMetrics(deps);
   const memo = new ArtifactMemo(deps.config.artifactMemoryBytes);
 
-  app.post('/v1/profiles', route('/v1/profiles'), noStore, requireWriteToken(deps.config), async (req, res) => {
+  app.post('/v1/profiles', route('/v1/profiles'), noStore, requireWriteToken(deps.config), deps.admission.middleware(), async (req, res) => {
     const query = uploadQuery(req.query as Record<string, unknown>);
     const upload = await readUpload(req, deps.config, res.locals['bodyMeter'] as BodyMeter, { fields: ['title', 'ttl'] });
     const meta = uploadMeta(query, upload.fields ?? {});
@@ -481,6 +481,8 @@ async function serveArtifact(
 async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: ArtifactName, request: ArtifactRequest): Promise<StoredArtifact> {
   const spec: ArtifactSpec = ARTIFACTS[name];
   const format = spec.png ? 'png' : spec.report;
+  // Rendering reads the profile on the event loop like an upload does; serving a stored artifact does not.
+  const release = deps.admission.enter();
   try {
     const profile = await store.getProfile(id);
     if (profile === undefined) throw notFound(id);
@@ -497,6 +499,8 @@ async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: A
   } catch (err) {
     deps.metrics.renders.inc({ format, outcome: problemFromError(err).problem.type.split(':').pop()! });
     throw err;
+  } finally {
+    release();
   }
 }
 

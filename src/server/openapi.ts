@@ -226,7 +226,7 @@ function linkPaths(config: ServerConfig): JsonObject {
             },
           },
         },
-        responses: { '200': stored, '201': stored, ...errors([...loadErrors, ...storeErrors]) },
+        responses: { '200': stored, '201': stored, ...errors([...loadErrors, ...storeErrors, 'busy']) },
       },
     },
     '/v1/captures': {

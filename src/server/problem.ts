@@ -13,6 +13,7 @@ import {
   ProfileError,
   RenderError,
   RenderTimeoutError,
+  RenderWorkerLostError,
   SourceArchiveError,
   TooLargeError,
   FetchError,
@@ -39,7 +40,7 @@ export const PROBLEM_KINDS = {
   'graph-too-large': { status: 422, title: 'Graph too large to lay out' },
   'render-failed': { status: 422, title: 'Graph could not be laid out' },
   internal: { status: 500, title: 'Internal error' },
-  busy: { status: 503, title: 'Render queue full' },
+  busy: { status: 503, title: 'Server busy' },
   unavailable: { status: 503, title: 'Service unavailable' },
   'render-timeout': { status: 504, title: 'Render deadline passed' },
   forbidden: { status: 403, title: 'Not allowed' },
@@ -138,6 +139,10 @@ export function problemFromError(err: unknown): MappedError {
   }
   if (err instanceof RenderTimeoutError) {
     return mapped('render-timeout', `${err.message}; ask for fewer nodes (nodecount, nodefraction) or focus the graph`);
+  }
+  if (err instanceof RenderWorkerLostError) {
+    // Not the graph's fault as far as anyone knows: the worker has been replaced, so try again.
+    return mapped('unavailable', `the render worker laying out this graph stopped (${err.message}); it has been replaced: retry`, {}, { 'Retry-After': '1' });
   }
   if (err instanceof RenderError) return mapped('render-failed', `Graphviz: ${err.message}`);
   if (err instanceof FetchError) {

@@ -400,7 +400,8 @@ for (const backend of BACKENDS) {
 
     test('kill -9 during 50 concurrent uploads: every 201 is readable and byte-identical after restart, nothing half-written', async () => {
       const p = fresh();
-      const child = await startChildServer(p.child);
+      // Room for all 50 at once (the default admits 16 and answers the rest 503), so the kill lands on many writes.
+      const child = await startChildServer({ ...p.child, config: { maxActiveRequests: 64 } });
       const profiles = Array.from({ length: 50 }, (_, i) => foldedProfile(i));
       const acknowledged = new Set<number>();
       let killed = false;

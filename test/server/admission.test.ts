@@ -1,0 +1,76 @@
+/**
+ * Admission control (admission.ts): past HOTPATH_MAX_ACTIVE_REQUESTS requests reading a profile,
+ * the next answers 503 at once (before its body is read) while cheap requests are still served,
+ * and a place comes free when a request ends.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Admission } from '../../src/server/admission.js';
+import { HttpProblem } from '../../src/server/problem.js';
+import type { RunningServer } from '../../src/server/app.js';
+import { configFromEnv } from '../../src/server/config.js';
+import { fixture, get, problemOf, render, startTestServer } from './support.js';
+
+test('Admission: places up to max, then the busy problem; a release frees one, twice frees one', () => {
+  const admission = new Admission(2);
+  const a = admission.enter();
+  admission.enter();
+  assert.equal(admission.active, 2);
+  assert.throws(() => admission.enter(), (err: unknown) =>
+    err instanceof HttpProblem && err.kind === 'busy' && err.headers['Retry-After'] === '1');
+  assert.equal(admission.refused, 1);
+  a();
+  a();
+  assert.equal(admission.active, 1);
+  admission.enter();
+  assert.throws(() => admission.enter(), HttpProblem);
+  assert.throws(() => new Admission(0), RangeError);
+});
+
+test('HOTPATH_MAX_ACTIVE_REQUESTS: default 16, at least 1', () => {
+  assert.equal(configFromEnv({}).maxActiveRequests, 16);
+  assert.equal(configFromEnv({ HOTPATH_MAX_ACTIVE_REQUESTS: '3' }).maxActiveRequests, 3);
+  assert.throws(() => configFromEnv({ HOTPATH_MAX_ACTIVE_REQUESTS: '0' }), /HOTPATH_MAX_ACTIVE_REQUESTS/);
+});
+
+let server: RunningServer;
+before(async () => {
+  server = await startTestServer({ renderWorkers: 1, maxActiveRequests: 1, renderDeadlineMs: 1500, maxSvgNodes: 5000 });
+});
+after(() => server.shutdown());
+
+test('at the limit: renders, uploads and uncached links answer 503 busy; cached links and health do not', async () => {
+  const cpu = fixture('profiles/shopd/cpu.pb.gz');
+  const up = await fetch(`${server.url}/v1/profiles`, { method: 'POST', body: new Uint8Array(cpu) });
+  assert.equal(up.status, 201);
+  const { links } = (await up.json()) as { links: { svg: string; top: string } };
+  assert.equal((await fetch(links.svg)).status, 200); // rendered now, served from memory later
+
+  // megasvc untrimmed lays out far longer than the deadline: it holds the only place until then.
+  const slow = render(server, fixture('profiles/large/megasvc.cpu.pb.gz'), { format: 'svg', trim: 'false' });
+  const started = performance.now();
+  while (server.pool.stats().busy === 0) {
+    assert.ok(performance.now() - started < 20_000, 'the slow layout never started');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+
+  const refused = await render(server, cpu, { format: 'top' });
+  assert.equal(refused.status, 503, refused.text);
+  assert.equal(problemOf(refused).type, 'urn:hotpath:problem:busy');
+  assert.equal(refused.headers.get('retry-after'), '1');
+  assert.ok(refused.ms < 1000, `refused after ${refused.ms.toFixed(0)} ms`);
+  const upload = await fetch(`${server.url}/v1/profiles`, { method: 'POST', body: new Uint8Array(fixture('profiles/shopd/heap.b.pb.gz')) });
+  assert.equal(upload.status, 503);
+  assert.equal((await fetch(links.top)).status, 503, 'a link that must be rendered');
+
+  const cached = await fetch(links.svg);
+  assert.equal(cached.status, 200);
+  assert.equal(cached.headers.get('x-hotpath-cache'), 'hit');
+  assert.equal((await get(server, '/healthz')).status, 200);
+  assert.equal((await get(server, '/metrics')).status, 200);
+
+  assert.equal((await slow).status, 504);
+  const now = await render(server, cpu, { format: 'top' });
+  assert.equal(now.status, 200, 'the place came free');
+  assert.equal((await fetch(links.top)).status, 200);
+});

@@ -80,16 +80,21 @@ class Cluster {
     const bin = postgresBin();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-pgfault-'));
     const cluster = new Cluster(bin, dir, await freePort());
-    if (cluster.#asPostgres) {
-      // initdb refuses to run as root; the cluster belongs to the postgres user.
-      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-      chownSync(dir, uid, gid);
+    try {
+      if (cluster.#asPostgres) {
+        // initdb refuses to run as root; the cluster belongs to the postgres user.
+        const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+        const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+        chownSync(dir, uid, gid);
+      }
+      mkdirSync(cluster.#data, { mode: 0o700 });
+      if (cluster.#asPostgres) execFileSync('chown', ['postgres:', cluster.#data]);
+      await cluster.#run('initdb', ['-D', cluster.#data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+      await cluster.start();
+    } catch (err) {
+      await cluster.destroy();
+      throw err;
     }
-    mkdirSync(cluster.#data, { mode: 0o700 });
-    if (cluster.#asPostgres) execFileSync('chown', ['postgres:', cluster.#data]);
-    await cluster.#run('initdb', ['-D', cluster.#data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-    await cluster.start();
     return cluster;
   }
 

@@ -35,7 +35,7 @@ console.log('## Pipeline, in process (median of warm runs) and as processes, ms\
 console.log('| profile | decode | normalize | graph | DOT | layout | in-process total | peak RSS MB | hotpath -svg process | go tool pprof -svg | in-process / pprof | process / pprof |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [name, file] of FIXTURES) {
-  const runs = file.includes('synthetic') ? 2 : 7;
+  const runs = file.includes('synthetic') ? 3 : 7;
   const s = JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'build/bench/stages.js'), file, String(runs)], { encoding: 'utf8' }));
   const cliRuns = file.includes('synthetic') ? 1 : 3;
   const cli = median(Array.from({ length: cliRuns }, () => wall(process.execPath, [path.join(ROOT, 'bin/hotpath.js'), '-svg', '-output', '/dev/null', file])));

@@ -120,11 +120,18 @@ export function nodeTotals(profile: Profile, table: FrameTable, valueIndex: numb
 /** pprof's joinLabels: all `key:value` pairs of a sample's string labels, sorted, joined by a literal `\n`. */
 export function joinLabels(s: Sample): string {
   if (s.labels === undefined) return '';
+  // Samples with equal labels share one label set (the decoder's doing): join each set once.
+  const cached = joinedLabels.get(s.labels);
+  if (cached !== undefined) return cached;
   const parts: string[] = [];
   for (const key in s.labels) for (const v of s.labels[key]!) parts.push(`${key}:${v}`);
   parts.sort();
-  return parts.join('\\n');
+  const joined = parts.join('\\n');
+  if (Object.isFrozen(s.labels)) joinedLabels.set(s.labels, joined);
+  return joined;
 }
+
+const joinedLabels = new WeakMap<object, string>();
 
 /**
  * One pass over the samples (spec §5.3): cum once per node per sample, edges caller→callee once per

@@ -280,11 +280,25 @@ function sameStack(a: Location[], b: Location[]): boolean {
 
 /** Samples merge only when their labels are equal too: values in order, numeric units included. */
 function labelKey(s: Sample): string {
+  // The decoder shares one label set among the samples that have equal labels: key each set once.
+  const byNum = labelKeys.get(s.labels ?? NO_LABELS);
+  const cached = byNum?.get(s.numLabels ?? NO_LABELS);
+  if (cached !== undefined && s.numUnits === undefined) return cached;
   const parts: string[] = [];
   if (s.labels) for (const k of Object.keys(s.labels).sort()) parts.push(JSON.stringify([k, s.labels[k]]));
   parts.push('\u0002');
   if (s.numLabels) {
     for (const k of Object.keys(s.numLabels).sort()) parts.push(JSON.stringify([k, s.numLabels[k], s.numUnits?.[k] ?? []]));
   }
-  return parts.join('');
+  const key = parts.join('');
+  // Only frozen sets (the decoder's) are cached: anyone else's could still change.
+  if (s.numUnits === undefined && Object.isFrozen(s.labels ?? NO_LABELS) && Object.isFrozen(s.numLabels ?? NO_LABELS)) {
+    if (byNum === undefined) labelKeys.set(s.labels ?? NO_LABELS, new WeakMap([[s.numLabels ?? NO_LABELS, key]]));
+    else byNum.set(s.numLabels ?? NO_LABELS, key);
+  }
+  return key;
 }
+
+const NO_LABELS = Object.freeze({});
+/** Label set objects → their key; weak, so nothing outlives the profiles it came from. */
+const labelKeys = new WeakMap<object, WeakMap<object, string>>();

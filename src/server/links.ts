@@ -18,7 +18,6 @@ import type express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
-import { RenderError } from '../errors.js';
 import { parseOptions, type ReportOptions } from '../options.js';
 import { sampleIndexByName, topReport } from '../pipeline.js';
 import { formatValue } from '../report/context.js';
@@ -30,7 +29,7 @@ import type { AppDeps } from './app.js';
 import { readUpload, type BodyMeter, type Upload } from './body.js';
 import type { ServerConfig } from './config.js';
 import { HttpProblem, problemFromError } from './problem.js';
-import { countDotNodes, headerSafe, layout, loadInput, parseRenderQuery, SERVICE_TIME_ZONE } from './render.js';
+import { headerSafe, inRenderWorker, layout, loadInput, parseRenderQuery, SERVICE_TIME_ZONE } from './render.js';
 
 export type LinksDeps = Pick<AppDeps, 'config' | 'pool' | 'metrics' | 'logger' | 'store' | 'admission'>;
 
@@ -516,28 +515,8 @@ async function uploadOf(store: Store, profile: StoredProfile, asked?: { id: stri
 }
 
 /** Graphviz's own SVG of the DOT, as a PNG, in a render worker: same node cap and errors as SVG. */
-async function rasterise(dot: string, scale: number, { config, pool, metrics }: LinksDeps): Promise<Uint8Array> {
-  const nodes = countDotNodes(dot);
-  if (nodes > config.maxSvgNodes) {
-    throw new HttpProblem(
-      'graph-too-large',
-      `the graph has ${nodes} nodes, over this server's limit of ${config.maxSvgNodes}; set nodecount (trim=false lifts it) or ask for graph.dot`,
-      { option: 'nodecount' },
-    );
-  }
-  const started = performance.now();
-  let outcome = 'ok';
-  try {
-    return await pool.renderPng({ dot }, { scale, deadlineMs: config.renderDeadlineMs });
-  } catch (err) {
-    outcome = problemFromError(err).problem.type.split(':').pop()!;
-    if (err instanceof RenderError && pool.stats().size === 0) {
-      throw new HttpProblem('unavailable', 'the render workers are not running (the server is shutting down or failed to start them)');
-    }
-    throw err;
-  } finally {
-    metrics.renderSeconds.observe({ outcome }, (performance.now() - started) / 1000);
-  }
+function rasterise(dot: string, scale: number, deps: LinksDeps): Promise<Uint8Array> {
+  return inRenderWorker(dot, deps, 'graph.dot', (pool) => pool.renderPng({ dot }, { scale, deadlineMs: deps.config.renderDeadlineMs }));
 }
 
 /**

@@ -152,19 +152,27 @@ function profileLoads(bytes: Uint8Array, limits: { maxInflatedBytes: number }): 
   }
 }
 
-export async function layout(dot: string, { config, pool, metrics }: RenderDeps): Promise<string> {
+export function layout(dot: string, deps: RenderDeps): Promise<string> {
+  return inRenderWorker(dot, deps, 'format=dot', (pool) => pool.render(dot, { deadlineMs: deps.config.renderDeadlineMs }));
+}
+
+/**
+ * A layout job in the render pool (SVG, or PNG for links), under the server's node cap, timed in the
+ * render metrics. `unlaid` names what to ask for instead when the graph is over the cap.
+ */
+export async function inRenderWorker<T>(dot: string, { config, pool, metrics }: RenderDeps, unlaid: string, job: (pool: RenderPool) => Promise<T>): Promise<T> {
   const nodes = countDotNodes(dot);
   if (nodes > config.maxSvgNodes) {
     throw new HttpProblem(
       'graph-too-large',
-      `the graph has ${nodes} nodes, over this server's SVG limit of ${config.maxSvgNodes}; set nodecount (trim=false lifts it) or ask for format=dot`,
+      `the graph has ${nodes} nodes, over this server's SVG limit of ${config.maxSvgNodes}; set nodecount (trim=false lifts it) or ask for ${unlaid}`,
       { option: 'nodecount' },
     );
   }
   const started = performance.now();
   let outcome = 'ok';
   try {
-    return await pool.render(dot, { deadlineMs: config.renderDeadlineMs });
+    return await job(pool);
   } catch (err) {
     outcome = problemFromError(err).problem.type.split(':').pop()!;
     // A pool that has no workers left (closed, or they cannot start) is the server's state, not the graph's fault.

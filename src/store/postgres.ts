@@ -12,8 +12,16 @@ import { DatabaseError, Pool, escapeIdentifier } from 'pg';
 import type { PoolClient } from 'pg';
 import { StorageFullError, StoreUnavailableError } from '../errors.js';
 import {
-  ACCESS_RESOLUTION_MS, DEFAULT_PROFILE_CONTENT_TYPE, checkArtifactKey, checkProfileMeta, etagOf, isProfileId,
-  profileId, resolvedOptions, toBuffer,
+  ACCESS_RESOLUTION_MS,
+  DEFAULT_PROFILE_CONTENT_TYPE,
+  checkArtifactKey,
+  checkProfileMeta,
+  etagOf,
+  isProfileId,
+  profileId,
+  resolvedOptions,
+  toBuffer,
+  storedProfileFromRow,
 } from './store.js';
 import type {
   ArtifactKey, LimitsReport, ProfileMeta, PutProfileResult, Store, StoreOptions, StoredArtifact, StoredProfile,
@@ -238,16 +246,7 @@ class PostgresStore implements Store {
       [id, this.now()]));
     const row = rows[0];
     if (row === undefined) return undefined;
-    return {
-      id,
-      bytes: row.bytes,
-      ...(row.title !== null && { title: row.title }),
-      ...(row.base_id !== null && { baseId: row.base_id }),
-      ...(row.base_diff && { baseDiff: true as const }),
-      createdAt: new Date(Number(row.created_at)),
-      ...(row.expires_at !== null && { expiresAt: new Date(Number(row.expires_at)) }),
-      contentType: row.content_type,
-    };
+    return storedProfileFromRow(id, row);
   }
 
   async putArtifact(key: ArtifactKey, body: Uint8Array | string, contentType: string): Promise<void> {

@@ -17,8 +17,17 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageFullError, StoreUnavailableError } from '../errors.js';
 import {
-  ACCESS_RESOLUTION_MS, DEFAULT_PROFILE_CONTENT_TYPE, checkArtifactKey, checkProfileMeta, etagOf, isProfileId,
-  laterExpiry, profileId, resolvedOptions, toBuffer,
+  ACCESS_RESOLUTION_MS,
+  DEFAULT_PROFILE_CONTENT_TYPE,
+  checkArtifactKey,
+  checkProfileMeta,
+  etagOf,
+  isProfileId,
+  laterExpiry,
+  profileId,
+  resolvedOptions,
+  toBuffer,
+  storedProfileFromRow,
 } from './store.js';
 import type {
   ArtifactKey, LimitsReport, ProfileMeta, PutProfileResult, Store, StoreOptions, StoredArtifact, StoredProfile,
@@ -242,16 +251,7 @@ class SqliteStore implements Store {
     if (!isProfileId(id)) return undefined;
     const row = this.guard('read the profile', () => this.selectProfile.get(id, this.now()));
     if (row === undefined) return undefined;
-    return {
-      id,
-      bytes: row.bytes,
-      ...(row.title !== null && { title: row.title }),
-      ...(row.base_id !== null && { baseId: row.base_id }),
-      ...(row.base_diff !== 0 && { baseDiff: true as const }),
-      createdAt: new Date(row.created_at),
-      ...(row.expires_at !== null && { expiresAt: new Date(row.expires_at) }),
-      contentType: row.content_type,
-    };
+    return storedProfileFromRow(id, row);
   }
 
   async putArtifact(key: ArtifactKey, body: Uint8Array | string, contentType: string): Promise<void> {

@@ -200,3 +200,28 @@ export function resolvedOptions(options: StoreOptions): Required<StoreOptions> {
   }
   return { maxArtifactBytes, now: options.now ?? Date.now };
 }
+
+/** A profile row as either backend returns it (times in epoch ms, as numbers or numeric strings). */
+export interface ProfileRowFields {
+  bytes: Buffer;
+  title: string | null;
+  base_id: string | null;
+  base_diff: boolean | number;
+  content_type: string;
+  created_at: number | string;
+  expires_at: number | string | null;
+}
+
+/** Row → StoredProfile, the same for SQLite and PostgreSQL. */
+export function storedProfileFromRow(id: string, row: ProfileRowFields): StoredProfile {
+  return {
+    id,
+    bytes: row.bytes,
+    ...(row.title !== null && { title: row.title }),
+    ...(row.base_id !== null && { baseId: row.base_id }),
+    ...(Boolean(row.base_diff) && { baseDiff: true as const }),
+    createdAt: new Date(Number(row.created_at)),
+    ...(row.expires_at !== null && { expiresAt: new Date(Number(row.expires_at)) }),
+    contentType: row.content_type,
+  };
+}

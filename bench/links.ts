@@ -11,7 +11,7 @@
  * Run alone with `node build/bench/links.js`, or call benchLinks() from bench/run.ts. The figures
  * depend on the machine and on whatever else runs on it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startService } from './service.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -44,26 +44,6 @@ export interface LinksBench {
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
 
-async function startService(dataDir: string, databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: databaseUrl, HOTPATH_DATA: dataDir, HOTPATH_TOKENS: '', HOTPATH_RENDER_WORKERS: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url, child };
-}
 
 /** GETs `url` over `concurrency` keep-alive connections for `seconds`; every answer must be 200. */
 async function hammer(url: string, concurrency: number, seconds: number): Promise<{ requests: number; latencies: number[]; bytes: number }> {
@@ -120,7 +100,7 @@ export async function benchLinks(opts: { concurrency?: number; seconds?: number;
   }
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-links-'));
-  const { url, child } = await startService(dataDir, opts.databaseUrl ?? '');
+  const { url, child } = await startService({ HOTPATH_DATA: dataDir, DATABASE_URL: opts.databaseUrl ?? '', HOTPATH_RENDER_WORKERS: '1' });
   try {
     const up = await fetch(`${url}/v1/profiles`, { method: 'POST', body: new Uint8Array(profile), headers: { 'Content-Type': 'application/octet-stream' } });
     if (up.status !== 201 && up.status !== 200) throw new Error(`upload answered ${up.status}: ${await up.text()}`);

@@ -21,8 +21,8 @@
  *
  * Settings (environment): LOADTEST_SECONDS (20), LOADTEST_CLIENTS (8).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { startService } from './service.js';
+import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,36 +92,6 @@ const quantile = (xs: number[], q: number): number => {
 
 // ---- the service -------------------------------------------------------------------------------
 
-interface Service {
-  url: string;
-  child: ChildProcess;
-  dataDir: string;
-}
-
-async function startService(): Promise<Service> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-loadtest-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
-    env: {
-      ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: '', HOTPATH_DATA: dataDir, HOTPATH_TOKENS: '',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
-  });
-  for (let i = 0; ; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
-    if (i > 200) throw new Error('server not ready after 10 s');
-    await sleep(50);
-  }
-  return { url, child, dataDir };
-}
 
 /** VmHWM (peak) and VmRSS of a process, in bytes; undefined once it is gone. */
 function memoryOf(pid: number): { hwm: number; rss: number } | undefined {

@@ -7,9 +7,9 @@
  * Run alone with `node build/bench/server.js`, or call benchServer() from bench/run.ts. The figures
  * depend on the machine and on whatever else runs on it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { startService } from './service.js';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -31,28 +31,6 @@ export interface ServerBench {
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
 
-async function startService(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
-    // The profile store (unused here) in a temporary directory, not ./data.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: '', HOTPATH_DATA: mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-')) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  for (let i = 0; i < 100; i++) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url, child };
-}
 
 async function renderOnce(url: string, body: Uint8Array<ArrayBuffer>, query: string): Promise<number> {
   const t = performance.now();

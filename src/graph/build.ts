@@ -1,4 +1,4 @@
-import type { Location, Profile, Sample } from '../profile/model.js';
+import type { Profile, Sample } from '../profile/model.js';
 import type { Edge, Graph, GraphNode, Tag } from './graph.js';
 import { IdMap } from '../profile/id-map.js';
 import { frameInfo, nodeKey, printableName, type Granularity, type NodeInfo } from './node-info.js';

@@ -76,6 +76,7 @@ test('usage errors: unknown flag, bad value, missing file — one line each', ()
     [['-bogus', profile], /unknown flag -bogus/],
     [['-top', '-nodecount=many', profile], /nodecount/],
     [['-top', '-focus=(a', profile], /focus: .*missing closing \)/],
+    [['-top', `-focus=${'\\pL{1000}'.repeat(40)}`, profile], /focus: regexp too complex/],
     [['-top', '-sample_index=bogus', profile], /sample_index "bogus" must be one of: \[samples cpu\]/],
     [['-top', path.join(CORPUS, 'no-such-file')], /no such file/],
     [['-top'], /no profile given/],

@@ -91,24 +91,9 @@ export function openApiDocument(config: ServerConfig): JsonObject {
             },
             ...optionParameters(),
           ],
-          requestBody: {
-            required: true,
-            content: {
-              'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  required: ['profile'],
-                  properties: {
-                    profile: { type: 'string', format: 'binary', description: 'the profile' },
-                    base: { type: 'string', format: 'binary', description: "a snapshot to subtract (pprof's -base)" },
-                    diff_base: { type: 'string', format: 'binary', description: "the same, percentages of the base (pprof's -diff_base)" },
-                    sources: { type: 'string', format: 'binary', description: 'format=list: the source tree as .tar.gz, .tar or .zip' },
-                  },
-                },
-              },
-            },
-          },
+          requestBody: uploadBody({
+            sources: { type: 'string', format: 'binary', description: 'format=list: the source tree as .tar.gz, .tar or .zip' },
+          }),
           responses: {
             '200': {
               description: 'the report; the same bytes as `hotpath` prints for the same options (with TZ=UTC)',
@@ -207,25 +192,7 @@ function linkPaths(config: ServerConfig): JsonObject {
           { name: 'title', in: 'query', required: false, description: 'or a multipart text field', schema: jsonSchema(titleSchema) },
           { name: 'ttl', in: 'query', required: false, description: 'seconds to keep the profile (or a multipart text field); default: until removed', schema: { type: 'integer', minimum: 1 } },
         ],
-        requestBody: {
-          required: true,
-          content: {
-            'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
-            'multipart/form-data': {
-              schema: {
-                type: 'object',
-                required: ['profile'],
-                properties: {
-                  profile: { type: 'string', format: 'binary' },
-                  base: { type: 'string', format: 'binary', description: "a snapshot to subtract (pprof's -base)" },
-                  diff_base: { type: 'string', format: 'binary', description: "the same, percentages of the base (pprof's -diff_base)" },
-                  title: { type: 'string' },
-                  ttl: { type: 'string', description: 'whole seconds' },
-                },
-              },
-            },
-          },
-        },
+        requestBody: uploadBody({ title: { type: 'string' }, ttl: { type: 'string', description: 'whole seconds' } }),
         responses: { '200': stored, '201': stored, ...errors([...loadErrors, ...storeErrors, 'busy']) },
       },
     },
@@ -284,6 +251,28 @@ function linkPaths(config: ServerConfig): JsonObject {
           '200': { description: 'the artifact', content: artifactContent },
           '304': { description: 'If-None-Match matched' },
           ...errors(['not-found', 'bad-options', 'graph-too-large', 'render-failed', 'value-overflow', 'busy', 'unavailable', 'render-timeout']),
+        },
+      },
+    },
+  };
+}
+
+/** A profile upload, raw or multipart (profile, base or diff_base, and `extra` fields), as both routes take it. */
+function uploadBody(extra: Record<string, unknown>) {
+  return {
+    required: true,
+    content: {
+      'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['profile'],
+          properties: {
+            profile: { type: 'string', format: 'binary', description: 'the profile' },
+            base: { type: 'string', format: 'binary', description: "a snapshot to subtract (pprof's -base)" },
+            diff_base: { type: 'string', format: 'binary', description: "the same, percentages of the base (pprof's -diff_base)" },
+            ...extra,
+          },
         },
       },
     },

@@ -3,6 +3,7 @@
  * PostgreSQL schema of their own whenever DATABASE_URL is set (CI sets it; then those tests run).
  * A place can be opened any number of times, by this process or by a child server.
  */
+import { withPgClient } from '../support/pg.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,15 +53,7 @@ export function sqlitePlace(): Place {
 
 export function postgresPlace(url: string): Place {
   const schema = `hotpath_links_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const withClient = async <T>(body: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await body(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const withClient = <T>(body: (client: pg.Client) => Promise<T>): Promise<T> => withPgClient(url, body);
   return {
     backend: 'postgres',
     open: (overrides = {}) => openStore({ DATABASE_URL: url }, { pgSchema: schema, ...overrides }),

@@ -3,6 +3,7 @@
  * PostgreSQL whenever DATABASE_URL is set (CI sets it; then these tests run and must pass). Each
  * test gets a fresh place (a directory, or a schema of its own) and a clock it moves by hand.
  */
+import { withPgClient } from '../support/pg.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -74,15 +75,7 @@ function sqliteBackend(): Backend {
 
 function postgresBackend(url: string): Backend {
   const schemas: string[] = [];
-  const withClient = async <T>(body: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await body(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const withClient = <T>(body: (client: pg.Client) => Promise<T>): Promise<T> => withPgClient(url, body);
   return {
     name: 'postgres',
     fresh() {

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { decodeProfile } from '../src/profile/decode.js';
 import { normalizeProfile } from '../src/profile/normalize.js';
 import { parseOptions } from '../src/options.js';
-import { graphReport } from '../src/pipeline.js';
+import { graphReport } from '../src/pipeline/graph-report.js';
 import { composeDot } from '../src/dot/dot.js';
 import { findHotPath } from '../src/graph/hot-path.js';
 import { renderDot } from '../src/render/graphviz.js';
 import { finishSvg } from '../src/render/svg.js';
-import { goBase } from '../src/graph/node-info.js';
+import { goBase } from '../src/format/go-strings.js';
 
 const file = process.argv[2]!;
 const runs = Number(process.argv[3] ?? 5);

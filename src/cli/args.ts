@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import { OPTION_NAMES } from '../options.js';
 
 /** What `hotpath` writes. pprof's report flags, plus hotpath's own. */
@@ -19,10 +20,6 @@ export interface CliArgs {
   inputs: string[];
   help: boolean;
   version: boolean;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** Options that take no value when written bare (`-cum`, `-lines`). */

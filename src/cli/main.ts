@@ -4,8 +4,8 @@ import { loadReportInput, produceReport, type ReportName } from '../reports.js';
 import { directorySources } from '../report/sources.js';
 import { adjustProfileUrl, fetchProfile } from '../fetch/fetch-profile.js';
 import { progressLine } from '../fetch/progress.js';
-import { describeError } from './errors.js';
-import { parseArgs, USAGE, UsageError, type CliArgs } from './args.js';
+import { describeError, UsageError } from '../errors.js';
+import { parseArgs, USAGE, type CliArgs } from './args.js';
 
 /** The `hotpath` command: a thin shell over the pipeline. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {

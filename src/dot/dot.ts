@@ -1,8 +1,8 @@
 import type { Edge, Graph, GraphNode, Tag } from '../graph/graph.js';
 import { cumValue, edgeWeight, flatValue } from '../graph/graph.js';
 import { sortedEdges } from '../graph/sort.js';
-import { formatValue, type ReportContext } from '../report/context.js';
-import { label, percentage, scale } from '../report/units.js';
+import { formatValue, type ReportContext } from '../pipeline/context.js';
+import { label, percentage, scale } from '../format/units.js';
 import { dotColor } from './color.js';
 import { escapeForDot, multilineName } from './names.js';
 

@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js';
-import { goBase, nameComponents, type NodeInfo } from '../graph/node-info.js';
+import { goBase } from '../format/go-strings.js';
+import { nameComponents, type NodeInfo } from '../graph/node-info.js';
 
 // pprof's ShortenFunctionName patterns. RE2 rather than JS RegExp: names come from untrusted profiles
 // (10,000-character names exist in the corpus) and Go's `.` excludes only "\n", as RE2's does.

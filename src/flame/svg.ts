@@ -11,7 +11,7 @@
 
 import type { Profile } from '../profile/model.js';
 import { OptionsError } from '../errors.js';
-import { label, trimmedPercentage } from '../report/units.js';
+import { label, trimmedPercentage } from '../format/units.js';
 import { buildDiffFlameTree, buildFlameTree, walkFlameTree, type FlameNode, type FlameTree } from './tree.js';
 import { ROOT_COLOR, diffColor, hotColor, packageColor } from './colors.js';
 import { FLAME_SCRIPT } from './script.js';

@@ -1,5 +1,5 @@
 import type { Edge, Graph, GraphNode } from './graph.js';
-import { compareBytes } from './node-info.js';
+import { compareBytes } from '../format/go-strings.js';
 
 export interface HotPath {
   nodes: Set<GraphNode>;

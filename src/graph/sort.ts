@@ -1,6 +1,7 @@
 import type { Edge, GraphNode } from './graph.js';
-import { compareBytes, infoString } from './node-info.js';
-import { goFloatToInt64, goLog2 } from './golog2.js';
+import { compareBytes } from '../format/go-strings.js';
+import { infoString } from './node-info.js';
+import { goFloatToInt64, goLog2 } from '../format/golog2.js';
 
 /** pprof's node orders (spec §7.1): text reports by flat or cum, DOT by entropy. */
 export type NodeOrder = 'flat' | 'cum' | 'entropy';

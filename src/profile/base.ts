@@ -1,5 +1,5 @@
 import { OptionsError } from '../errors.js';
-import { recognizeUnit, scale } from '../report/units.js';
+import { recognizeUnit, scale } from '../format/units.js';
 import { mergeProfiles } from './merge.js';
 import type { Profile, ValueType } from './model.js';
 import { finishNormalizing, withMapping } from './normalize.js';

@@ -1,6 +1,6 @@
 import { OptionsError } from '../errors.js';
 import { compileRegex, type Matcher } from '../regex.js';
-import { scale } from '../report/units.js';
+import { scale } from '../format/units.js';
 import type { Line, Location, Profile, Sample } from './model.js';
 import { simplifyFuncName } from './normalize.js';
 

@@ -1,5 +1,5 @@
 /**
- * Brendan Gregg's collapsed ("folded") stacks ⇄ Profile.
+ * Brendan Gregg's collapsed ("folded") stacks → Profile (flame/folded.ts writes them).
  *
  * One stack per line, root first, frames separated by `;`, then a space and a count:
  *   main;handleRequest;json.Marshal 42
@@ -10,8 +10,6 @@
 
 import type { Location, Profile, ProfileFunction, Sample } from './model.js';
 import { ProfileError } from '../errors.js';
-import { StackNamer, checkValueIndex } from '../flame/stacks.js';
-import { compareBytes } from '../graph/node-info.js';
 
 const COUNT = /^-?\d+$/;
 
@@ -104,45 +102,4 @@ export function parseFolded(text: string): Profile {
     comments: [],
     defaultSampleType: '',
   };
-}
-
-/**
- * A frame name made safe for one folded line: `;` would split the frame and a line break would
- * split the stack. `;` becomes `:` as stackcollapse-perf.pl does; line breaks become spaces.
- */
-export function foldedFrameName(name: string): string {
-  return name.replace(/;/g, ':').replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
-}
-
-/**
- * Writes the profile's stacks for one sample type as collapsed stacks: inlined frames expanded,
- * leaf last, identical stacks summed, one line per stack, lines sorted bytewise by stack (as
- * `LC_ALL=C sort` would), each ending in a newline. Stacks that sum to 0 and samples without
- * frames are left out: neither can be drawn.
- */
-export function toFolded(profile: Profile, valueIndex: number): string {
-  checkValueIndex(profile, valueIndex);
-  const namer = new StackNamer();
-  const safeNames = new Map<string, string>();
-  const sums = new Map<string, number>();
-  for (const sample of profile.samples) {
-    const value = sample.values[valueIndex]!;
-    if (value === 0 || sample.locations.length === 0) continue;
-    const frames = namer.frames(sample);
-    for (let i = 0; i < frames.length; i++) {
-      const raw = frames[i]!;
-      let safe = safeNames.get(raw);
-      if (safe === undefined) {
-        safe = foldedFrameName(raw);
-        safeNames.set(raw, safe);
-      }
-      frames[i] = safe;
-    }
-    const key = frames.join(';');
-    sums.set(key, (sums.get(key) ?? 0) + value);
-  }
-  const stacks = [...sums.keys()].filter((k) => sums.get(k) !== 0).sort(compareBytes);
-  let out = '';
-  for (const k of stacks) out += `${k} ${sums.get(k)}\n`;
-  return out;
 }

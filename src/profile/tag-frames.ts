@@ -1,4 +1,4 @@
-import { scaledLabel } from '../report/units.js';
+import { scaledLabel } from '../format/units.js';
 import type { Location, Profile, ProfileFunction, Sample } from './model.js';
 
 /**

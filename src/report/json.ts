@@ -1,4 +1,4 @@
-import type { GraphReport } from '../pipeline.js';
+import type { GraphReport } from '../pipeline/graph-report.js';
 import type { TopRow } from './top.js';
 
 /** `-top -json`: the same rows and numbers as the text, for machines. Values are in the sample unit. */

@@ -1,13 +1,14 @@
 import { OptionsError } from '../errors.js';
-import { compareBytes, infoString, type NodeInfo } from '../graph/node-info.js';
+import { compareBytes } from '../format/go-strings.js';
+import { infoString, type NodeInfo } from '../graph/node-info.js';
 import type { ReportOptions } from '../options.js';
-import { selectSamples, type ReportEnv } from '../pipeline.js';
+import { selectSamples, type ReportEnv } from '../pipeline/select.js';
 import type { Profile } from '../profile/model.js';
 import { compileRegex } from '../regex.js';
-import { padLeft } from './goformat.js';
-import { formatValue, type ReportContext } from './context.js';
+import { padLeft } from '../format/goformat.js';
+import { formatValue, type ReportContext } from '../pipeline/context.js';
 import { reportFileName, splitSourceLines, type SourceReader } from './sources.js';
-import { percentage } from './units.js';
+import { percentage } from '../format/units.js';
 
 /**
  * pprof's -list (internal/report/source.go printSource): for every function whose name matches the

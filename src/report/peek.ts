@@ -2,12 +2,13 @@ import { OptionsError } from '../errors.js';
 import { cumValue, flatValue, type Edge } from '../graph/graph.js';
 import { sortedEdges } from '../graph/sort.js';
 import type { ReportOptions } from '../options.js';
-import { graphReport, type ReportEnv } from '../pipeline.js';
+import { graphReport } from '../pipeline/graph-report.js';
+import { type ReportEnv } from '../pipeline/select.js';
 import type { Profile } from '../profile/model.js';
 import { compileRegex } from '../regex.js';
-import { padLeft } from './goformat.js';
-import { formatValue, type ReportContext } from './context.js';
-import { percentage } from './units.js';
+import { padLeft } from '../format/goformat.js';
+import { formatValue, type ReportContext } from '../pipeline/context.js';
+import { percentage } from '../format/units.js';
 
 const SEPARATOR = '----------------------------------------------------------+-------------';
 /** pprof's legend really ends in space, tab, space, tab, space. */

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { cleanPath, goBase } from '../graph/node-info.js';
+import { cleanPath, goBase } from '../format/go-strings.js';
 
 /**
  * Where -list finds the source text of the files a profile names, looked up as pprof's sourceReader

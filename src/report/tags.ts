@@ -1,8 +1,8 @@
-import type { SelectedProfile } from '../pipeline.js';
-import { goFixed } from './goformat.js';
-import { tabwrite } from './tabwriter.js';
-import { percentage, scale, scaledLabel } from './units.js';
-import { compareBytes } from '../graph/node-info.js';
+import type { SelectedProfile } from '../pipeline/select.js';
+import { goFixed } from '../format/goformat.js';
+import { tabwrite } from '../format/tabwriter.js';
+import { percentage, scale, scaledLabel } from '../format/units.js';
+import { compareBytes } from '../format/go-strings.js';
 
 /**
  * pprof's -tags (Go 1.19 format): for each label key, the total and every value's share, numeric values

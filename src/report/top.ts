@@ -1,8 +1,12 @@
 import type { Graph, GraphNode } from '../graph/graph.js';
 import { cumValue, flatValue } from '../graph/graph.js';
-import { formatValue, type ReportContext } from './context.js';
-import { percentage } from './units.js';
-import { padLeft } from './goformat.js';
+import { formatValue, type ReportContext } from '../pipeline/context.js';
+import { percentage } from '../format/units.js';
+import { padLeft } from '../format/goformat.js';
+import type { Profile } from '../profile/model.js';
+import type { ReportOptions } from '../options.js';
+import { graphReport, type GraphReport } from '../pipeline/graph-report.js';
+import type { ReportEnv } from '../pipeline/select.js';
 
 export interface TopRow {
   name: string;
@@ -51,4 +55,10 @@ export function formatTop(ctx: ReportContext, labels: string[], rows: TopRow[]):
     out.push(`${padLeft(r.flatText, 10)} ${percentage(r.flat, ctx.total)} ${percentage(sum, ctx.total)} ${padLeft(r.cumText, 10)} ${percentage(r.cum, ctx.total)}  ${r.name}${r.inline ? ' ' + r.inline : ''}`);
   }
   return out.join('\n') + '\n';
+}
+
+export function topReport(profile: Profile, o: ReportOptions, env?: ReportEnv): { text: string; rows: TopRow[]; report: GraphReport } {
+  const report = graphReport(profile, 'top', o, env);
+  const rows = topRows(report.selected.ctx, report.pruned.graph);
+  return { text: formatTop(report.selected.ctx, report.labels, rows), rows, report };
 }

@@ -1,10 +1,12 @@
 import { FrameTable } from '../graph/build.js';
 import type { Granularity } from '../graph/node-info.js';
 import type { Profile } from '../profile/model.js';
-import { formatValue, profileLabels, type ReportContext } from './context.js';
-import { label } from './units.js';
-import { padLeft } from './goformat.js';
-import { compareBytes } from '../graph/node-info.js';
+import { formatValue, profileLabels, type ReportContext } from '../pipeline/context.js';
+import { label } from '../format/units.js';
+import { padLeft } from '../format/goformat.js';
+import { compareBytes } from '../format/go-strings.js';
+import type { ReportOptions } from '../options.js';
+import { selectSamples, type ReportEnv } from '../pipeline/select.js';
 
 const SEPARATOR = '-----------+-------------------------------------------------------';
 
@@ -44,4 +46,9 @@ export function formatTraces(
   }
   out.push(SEPARATOR);
   return out.join('\n') + '\n';
+}
+
+export function tracesReport(profile: Profile, o: ReportOptions, env?: ReportEnv): string {
+  const s = selectSamples(profile, o, env);
+  return formatTraces(s.ctx, s.profile, s.valueIndex, s.meanIndex, o.granularity, o.noinlines, s.numLabelUnits);
 }

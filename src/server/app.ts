@@ -15,39 +15,15 @@ import { createMetrics, type ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { loadPage, type Page } from './page.js';
 import { HttpProblem, problemFromError, sendProblem } from './problem.js';
-import { renderHandler } from './render.js';
+import { renderHandler, SVG_CSP } from './render.js';
 import { openStore, type Store } from '../store/index.js';
 import { StoreHandle } from './store-handle.js';
-import { metaLoader, originOf, registerLinkRoutes } from './links.js';
+import { metaLoader, originOf } from './links/profiles.js';
+import { registerLinkRoutes } from './links/routes.js';
+import type { AppDeps, ServerState } from './deps.js';
 import { viewerRoutes } from './viewer.js';
 import { registerCaptureRoutes } from './captures.js';
 
-/** What the routes share; `state` changes as the server starts and stops. */
-export interface AppDeps {
-  config: ServerConfig;
-  pool: RenderPool;
-  metrics: ServerMetrics;
-  logger: Logger;
-  page: Page;
-  state: ServerState;
-  /** the profile store behind links; `get()` answers 503 until it is open */
-  store: StoreHandle;
-  /** how many requests reading a profile may be in progress at once (503 past it) */
-  admission: Admission;
-}
-
-export interface ServerState {
-  /** every render worker loaded Graphviz once */
-  workersReady: boolean;
-  /** SIGTERM received: finishing in-flight requests, taking no new work */
-  draining: boolean;
-  inFlight: number;
-  /** called whenever inFlight drops */
-  onIdle?: () => void;
-}
-
-/** Sandboxed when opened directly: the SVG's own pan/zoom script runs, but in an opaque origin. */
-const SVG_CSP = "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 

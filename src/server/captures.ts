@@ -15,7 +15,10 @@ import { ProfileError, TooLargeError } from '../errors.js';
 import { adjustProfileUrl, fetchProfile } from '../fetch/fetch-profile.js';
 import { FETCH_ALLOW_ENV, makeCapturePolicy } from '../fetch/policy.js';
 import { readUpload, type BodyMeter } from './body.js';
-import { checked, requireWriteToken, sendStored, storeProfile, titleSchema, ttlSchema, type LinksDeps } from './links.js';
+import { checked, titleSchema, ttlSchema } from './links/schemas.js';
+import { requireWriteToken } from './write-token.js';
+import { sendStored, storeProfile } from './links/profiles.js';
+import { type LinksDeps } from './deps.js';
 import { HttpProblem, problemFromError } from './problem.js';
 
 /** The longest collection a capture may ask for: the request stays open that long. */

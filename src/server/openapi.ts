@@ -8,7 +8,7 @@ import { REPORT_FORMATS, CONTENT_TYPES } from '../reports.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, problemType, type ProblemKind } from './problem.js';
 import { SERVER_REFUSED_OPTIONS } from './render.js';
-import { ARTIFACT_NAMES, ARTIFACTS, META, RAW_PROFILE, profileMetaSchema, storedProfileAnswerSchema, titleSchema } from './links.js';
+import { ARTIFACT_NAMES, ARTIFACTS, META, RAW_PROFILE, profileMetaSchema, storedProfileAnswerSchema, titleSchema } from './links/schemas.js';
 import { captureRequestSchema, MAX_CAPTURE_SECONDS } from './captures.js';
 
 type JsonObject = Record<string, unknown>;
@@ -167,7 +167,7 @@ function errors(kinds: ProblemKind[]): JsonObject {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
-/** POST /v1/profiles, POST /v1/captures and the /p/{id}/… routes (src/server/links.ts, captures.ts). */
+/** POST /v1/profiles, POST /v1/captures and the /p/{id}/… routes (src/server/links/, captures.ts). */
 function linkPaths(config: ServerConfig): JsonObject {
   const stored = {
     description: 'stored; the answer carries the id and absolute links (the Location header is the viewer page)',

@@ -18,6 +18,9 @@ import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import { HttpProblem, problemFromError } from './problem.js';
 
+/** Sandboxed when opened directly: the SVG's own pan/zoom script runs, but in an opaque origin. */
+export const SVG_CSP = "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+
 /** pprof prints local time; a service's local zone means nothing to its clients, so: UTC, always. */
 export const SERVICE_TIME_ZONE = 'UTC';
 

@@ -3,7 +3,7 @@
  *
  * The HTML is filled in on the server (title, the header facts, OpenGraph and Twitter card tags for
  * unfurls), every value HTML-escaped: profile names are attacker-controlled and carry `<script>`.
- * Everything else the page shows it fetches from the /p/{id}/… artifact routes (src/server/links.ts)
+ * Everything else the page shows it fetches from the /p/{id}/… artifact routes (src/server/links/)
  * and builds with createElement/textContent (templates/viewer.js).
  *
  * The script and stylesheet are served from content-hashed paths (/assets/viewer.<hash>.js) with a
@@ -211,7 +211,7 @@ export interface ViewerDeps {
   loadMeta: MetaLoader;
   /**
    * scheme://host[/prefix] for the absolute URLs unfurls need (og:image, og:url); the same origin
-   * the links in API answers use (links.ts originOf: HOTPATH_PUBLIC_URL, else the Host).
+   * the links in API answers use (links/profiles.ts originOf: HOTPATH_PUBLIC_URL, else the Host).
    */
   origin: (req: Request) => string;
   viewer?: Viewer;

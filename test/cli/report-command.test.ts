@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CORPUS } from '../support/goldens.js';
-import { folderName, profileName } from '../../src/cli/report-command.js';
+import { folderName, profileName } from '../../src/ci/run.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/hotpath.js', import.meta.url));
 const shopd = (f: string) => path.join(CORPUS, 'profiles/shopd', f);
@@ -187,7 +187,7 @@ test('--base FILE for one profile, a budget that passes: exit 0 and says so', ()
 });
 
 test('a budget file with an error exits 2 naming the JSON path, before writing anything', () => {
-  // Each kind of error in the file itself is in test/report/budget.test.ts.
+  // Each kind of error in the file itself is in test/ci/budget.test.ts.
   const cases: [unknown, RegExp][] = [
     [{ budgets: [{ max_goroutines: 1 }, { profile: 'cpu*', max_flat_percent: 120 }] }, /budgets\[1\]\.max_flat_percent: Too big/],
     // Valid JSON, but the rule names a CPU profile and limits it in bytes.

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { foldedFrameName, parseFolded, toFolded } from '../../src/profile/folded.js';
+import { foldedFrameName, toFolded } from '../../src/flame/folded.js';
+import { parseFolded } from '../../src/profile/folded.js';
 import { decodeProfile } from '../../src/profile/decode.js';
 import { ProfileError, OptionsError } from '../../src/errors.js';
 import { corpusPath, defaultValueIndex, loadCorpusProfile } from '../flame/fixtures.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunningServer } from '../../src/server/app.js';
-import { storedProfileAnswerSchema } from '../../src/server/links.js';
+import { storedProfileAnswerSchema } from '../../src/server/links/schemas.js';
 import { profileId } from '../../src/store/index.js';
 import { shopd, startTarget, type Target } from '../fetch/target.js';
 import { problemOf, startTestServer, type Answer } from './support.js';

@@ -1,7 +1,8 @@
 /** The in-memory copies of stored artifacts: valid until their profile expires, least recently used out first. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArtifactMemo, canonicalOptions } from '../../src/server/links.js';
+import { ArtifactMemo } from '../../src/server/links/cache.js';
+import { canonicalOptions } from '../../src/server/links/artifacts.js';
 import { parseOptions } from '../../src/options.js';
 import type { StoredArtifact } from '../../src/store/index.js';
 

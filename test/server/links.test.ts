@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startServer, type RunningServer } from '../../src/server/app.js';
-import { ARTIFACT_NAMES, profileMetaSchema, storedProfileAnswerSchema, type StoredProfileAnswer } from '../../src/server/links.js';
+import { ARTIFACT_NAMES, profileMetaSchema, storedProfileAnswerSchema, type StoredProfileAnswer } from '../../src/server/links/schemas.js';
 import { openSqliteStore, profileId, type Store } from '../../src/store/index.js';
 import { BACKENDS, startChildServer, type Place } from './links-support.js';
 import { CORPUS, ROOT, fixture, problemOf, startTestServer, type Answer } from './support.js';

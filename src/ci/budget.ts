@@ -21,11 +21,11 @@ import { z } from 'zod';
 import { OptionsError } from '../errors.js';
 import { checkLeakBudget, escapeName, leakReport } from '../goroutines/leaks.js';
 import type { ReportOptions } from '../options.js';
-import { selectSamples, topReport } from '../pipeline.js';
+import { selectSamples } from '../pipeline/select.js';
+import { topReport, type TopRow } from '../report/top.js';
 import type { Profile } from '../profile/model.js';
 import { compileRegex, type Matcher } from '../regex.js';
-import type { TopRow } from './top.js';
-import { label, recognizeUnit, scale, trimmedPercentage, type UnitFamilyName } from './units.js';
+import { label, recognizeUnit, scale, trimmedPercentage, type UnitFamilyName } from '../format/units.js';
 
 // ---------------------------------------------------------------------------------------------
 // Quantities: "10MB", "250ms", 1500

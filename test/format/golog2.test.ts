@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { goLog2, goFrexp, goFloatToInt64, goFloatToInt64Big } from '../../src/graph/golog2.js';
+import { goLog2, goFrexp, goFloatToInt64, goFloatToInt64Big } from '../../src/format/golog2.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 

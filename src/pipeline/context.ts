@@ -1,7 +1,7 @@
 import type { Profile } from '../profile/model.js';
-import { goBase } from '../graph/node-info.js';
-import { label, makeValueFormatter, percentage, resolveOutputUnit, scale, smallestNodeValue } from './units.js';
-import { formatGoTime } from './goformat.js';
+import { goBase } from '../format/go-strings.js';
+import { label, makeValueFormatter, percentage, resolveOutputUnit, scale, smallestNodeValue } from '../format/units.js';
+import { formatGoTime } from '../format/goformat.js';
 import type { Graph } from '../graph/graph.js';
 import { cumValue, flatValue } from '../graph/graph.js';
 

@@ -1,7 +1,7 @@
 /** summary.md's Markdown: names from profiles stay text, whatever they hold. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeMarkdown, linkTarget, renderSummary, type SummaryProfile } from '../../src/report/markdown.js';
+import { escapeMarkdown, linkTarget, renderSummary, type SummaryProfile } from '../../src/ci/markdown.js';
 
 test('escapeMarkdown: no HTML, no link, no code span, no emphasis, no cell end comes out of a name', () => {
   assert.equal(escapeMarkdown('<script>alert(1)</script>'), '&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BudgetError, budgetJsonSchema, checkBudget, globMatch, inSampleUnit, parseBudget, parseQuantity, type BudgetSubject,
-} from '../../src/report/budget.js';
+} from '../../src/ci/budget.js';
 import { parseOptions } from '../../src/options.js';
-import { topReport } from '../../src/pipeline.js';
+import { topReport } from '../../src/report/top.js';
 import { loadReportInput } from '../../src/reports.js';
 import { CORPUS } from '../support/goldens.js';
 

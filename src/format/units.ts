@@ -8,7 +8,7 @@
  * Every float64 operation happens in the order pprof performs it, so results are bit-identical.
  */
 import { goFixed, goGeneral, padLeft } from './goformat.js';
-import { goFloatToInt64 } from '../graph/golog2.js';
+import { goFloatToInt64 } from './golog2.js';
 
 export type Int64Like = number | bigint;
 

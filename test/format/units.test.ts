@@ -15,8 +15,8 @@ import {
   resolveOutputUnit,
   smallestNodeValue,
   makeValueFormatter,
-} from '../../src/report/units.js';
-import { padLeft } from '../../src/report/goformat.js';
+} from '../../src/format/units.js';
+import { padLeft } from '../../src/format/goformat.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const GOLDEN = FIXTURES + 'corpus/golden/';

@@ -9,7 +9,7 @@ import {
   goFixedWidth,
   goGeneralWidth,
   formatGoTime,
-} from '../../src/report/goformat.js';
+} from '../../src/format/goformat.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 

@@ -1,0 +1,233 @@
+/**
+ * `GET /p/{id}/{artifact}?<options>`: one report of a stored profile, rendered once per (id, options,
+ * artifact), kept in the store and served from there with the store's strong ETag. The id is a
+ * content address and the options are in the URL, so a URL always means the same bytes:
+ * `Cache-Control: immutable`.
+ */
+import type { Request, Response } from 'express';
+import { Counter } from 'prom-client';
+import { parseOptions, type ReportOptions } from '../../options.js';
+import { CONTENT_TYPES, produceReport } from '../../reports.js';
+import { etagOf, isProfileId, type Store, type StoredArtifact, type StoredProfile } from '../../store/index.js';
+import type { Upload } from '../body.js';
+import type { ServerConfig } from '../config.js';
+import type { LinksDeps } from '../deps.js';
+import { HttpProblem, problemFromError } from '../problem.js';
+import { headerSafe, inRenderWorker, layout, loadInput, parseRenderQuery, SERVICE_TIME_ZONE, SVG_CSP } from '../render.js';
+import { ArtifactMemo, flightsOf } from './cache.js';
+import { ARTIFACTS, type ArtifactName, type ArtifactSpec } from './schemas.js';
+
+/** graph.png's `scale`: 1 to 4, at most two decimals. */
+const SCALE = /^[1-4](?:\.\d{1,2})?$/;
+
+/** Artifacts never change for a URL: the id pins the bytes, the query the options. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export interface ArtifactRequest {
+  options: ReportOptions;
+  /** the artifact key's options: canonical (sorted, defaults dropped), base and scale included */
+  canonical: string;
+  /** ?base=/?diff_base=: compare against this stored profile instead of the stored base */
+  base?: { id: string; diff: boolean };
+  /** graph.png */
+  scale: number;
+}
+
+const DEFAULT_OPTIONS: Readonly<Record<string, unknown>> = parseOptions({});
+
+/**
+ * The query of an artifact link → options, as /v1/render validates them (parseRenderQuery, with
+ * the artifact's report as format), plus base/diff_base and (graph.png) scale.
+ */
+export function parseArtifactQuery(query: Record<string, unknown>, name: ArtifactName, config: Pick<ServerConfig, 'maxSvgNodes'>): ArtifactRequest {
+  const spec: ArtifactSpec = ARTIFACTS[name];
+  const rest: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const extra: [string, string][] = [];
+  let base: ArtifactRequest['base'];
+  let scale = 1;
+  for (const [key, value] of Object.entries(query)) {
+    if (key === 'format') {
+      throw new HttpProblem('bad-options', `the report comes from the link's name (${name}); drop "format"`, { option: 'format' });
+    }
+    if (key !== 'base' && key !== 'diff_base' && key !== 'scale') {
+      rest[key] = value;
+      continue;
+    }
+    if (typeof value !== 'string') throw new HttpProblem('bad-options', `option "${key}" is given more than once`, { option: key });
+    if (key === 'scale') {
+      if (!spec.png) throw new HttpProblem('bad-options', 'scale applies to graph.png only', { option: 'scale' });
+      if (!SCALE.test(value) || Number(value) > 4) {
+        throw new HttpProblem('bad-options', `scale: expected a number from 1 to 4, got ${JSON.stringify(value.slice(0, 20))}`, { option: 'scale' });
+      }
+      scale = Number(value);
+      if (scale !== 1) extra.push(['scale', String(scale)]);
+      continue;
+    }
+    if (base !== undefined) throw new HttpProblem('bad-options', 'give one of base and diff_base, not both', { option: key });
+    if (!isProfileId(value)) throw new HttpProblem('bad-options', `${key}: expected the id of a stored profile`, { option: key });
+    base = { id: value, diff: key === 'diff_base' };
+    extra.push([key, value]);
+  }
+  const { options } = parseRenderQuery({ ...rest, format: spec.report }, config.maxSvgNodes);
+  return { options, canonical: canonicalOptions(options, extra), scale, ...(base !== undefined && { base }) };
+}
+
+/**
+ * One string per distinct set of options: defaults dropped, names sorted, URL-encoded. So
+ * `?nodecount=10&focus=x`, `?focus=x&nodecount=10&trim=true` and `?nodecount=10.0&focus=x` share
+ * an artifact.
+ */
+export function canonicalOptions(options: ReportOptions, extra: [string, string][] = []): string {
+  const pairs: [string, string][] = [...extra];
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined || DEFAULT_OPTIONS[k] === v) continue;
+    pairs.push([k, String(v)]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return new URLSearchParams(pairs).toString();
+}
+
+export interface ArtifactMetrics {
+  /** outcome: memory, hit (from the store), rendered, joined (waited for a render already running) */
+  served: Counter<'artifact' | 'outcome'>;
+}
+
+export function artifactMetrics({ metrics }: LinksDeps): ArtifactMetrics {
+  return {
+    served: new Counter({
+      name: 'hotpath_artifacts_total',
+      help: 'Artifacts of stored profiles answered, by artifact and outcome (memory; hit: from the store; rendered; joined: shared a render in flight)',
+      labelNames: ['artifact', 'outcome'] as const,
+      registers: [metrics.registry],
+    }),
+  };
+}
+
+export async function serveArtifact(
+  deps: LinksDeps, memo: ArtifactMemo, counters: ArtifactMetrics, req: Request, res: Response, id: string, name: ArtifactName,
+): Promise<void> {
+  if (!isProfileId(id)) throw notFound(id);
+  const request = parseArtifactQuery(req.query as Record<string, unknown>, name, deps.config);
+  const store = deps.store.get();
+  const key = { profileId: id, options: request.canonical, format: name };
+  const memoKey = `${id}\0${name}\0${request.canonical}`;
+  let artifact = memo.get(memoKey, deps.store.now());
+  let outcome = 'memory';
+  if (artifact === undefined) {
+    artifact = await store.getArtifact(key);
+    outcome = 'hit';
+  }
+  if (artifact === undefined) {
+    const flight = flightsOf(deps).run(memoKey, async () => {
+      const rendered = await renderArtifact(deps, store, id, name, request);
+      try {
+        await store.putArtifact(key, rendered.body, rendered.contentType);
+      } catch (err) {
+        // Served anyway; the next request renders again.
+        deps.logger.error({ id: res.locals['requestId'] as string, msg: 'cannot store the artifact', error: (err as Error).message });
+      }
+      return rendered;
+    });
+    artifact = await flight.result;
+    outcome = flight.joined ? 'joined' : 'rendered';
+  }
+  if (outcome !== 'memory') memo.put(memoKey, artifact);
+  counters.served.inc({ artifact: name, outcome });
+  sendArtifact(req, res, artifact, outcome === 'memory' || outcome === 'hit' ? 'hit' : 'miss');
+}
+
+async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: ArtifactName, request: ArtifactRequest): Promise<StoredArtifact> {
+  const spec: ArtifactSpec = ARTIFACTS[name];
+  const format = spec.png ? 'png' : spec.report;
+  // Rendering reads the profile on the event loop like an upload does; serving a stored artifact does not.
+  const release = deps.admission.enter();
+  try {
+    const profile = await store.getProfile(id);
+    if (profile === undefined) throw notFound(id);
+    const upload = await uploadOf(store, profile, request.base);
+    const input = loadInput(spec.report, upload, deps.config);
+    const report = produceReport(input, spec.report, request.options, { timeZone: SERVICE_TIME_ZONE });
+    let body: string | Uint8Array = report.text;
+    if (spec.png) body = await rasterise(report.text, request.scale, deps);
+    else if (report.needsLayout) body = await layout(report.text, deps);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const contentType = withNotes(spec.png ? 'image/png' : CONTENT_TYPES[spec.report], report.warnings, report.breaches);
+    deps.metrics.renders.inc({ format, outcome: 'ok' });
+    return { body: bytes, contentType, etag: etagOf(bytes), ...(profile.expiresAt !== undefined && { profileExpiresAt: profile.expiresAt }) };
+  } catch (err) {
+    deps.metrics.renders.inc({ format, outcome: problemFromError(err).problem.type.split(':').pop()! });
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+/** What loadInput reads for a stored profile: its bytes, and the base's (stored, or asked for). */
+export async function uploadOf(store: Store, profile: StoredProfile, asked?: { id: string; diff: boolean }): Promise<Upload> {
+  const ref = asked ?? (profile.baseId !== undefined ? { id: profile.baseId, diff: profile.baseDiff === true } : undefined);
+  if (ref === undefined) return { profile: profile.bytes };
+  const base = await store.getProfile(ref.id);
+  if (base === undefined) {
+    throw new HttpProblem('not-found', `the base profile ${ref.id} is not stored here (or has expired)`);
+  }
+  return ref.diff ? { profile: profile.bytes, diff_base: base.bytes } : { profile: profile.bytes, base: base.bytes };
+}
+
+/** Graphviz's own SVG of the DOT, as a PNG, in a render worker: same node cap and errors as SVG. */
+function rasterise(dot: string, scale: number, deps: LinksDeps): Promise<Uint8Array> {
+  return inRenderWorker(dot, deps, 'graph.dot', (pool) => pool.renderPng({ dot }, { scale, deadlineMs: deps.config.renderDeadlineMs }));
+}
+
+/**
+ * pprof's notes (warnings) and budget breaches come back as headers, on every answer, rendered or
+ * from the store. The store keeps a body and a content type per artifact; the notes ride along as
+ * a parameter of the stored content type, so the body stays exactly the bytes served (and the
+ * store's ETag their hash), and reading an artifact stays one lookup.
+ */
+const NOTES_PARAM = '; x-hotpath-notes=';
+
+function withNotes(contentType: string, warnings: string[], breaches: string[]): string {
+  if (warnings.length === 0 && breaches.length === 0) return contentType;
+  return contentType + NOTES_PARAM + encodeURIComponent(JSON.stringify({ w: warnings.map(headerSafe), b: breaches.map(headerSafe) }));
+}
+
+function splitNotes(stored: string): { contentType: string; warnings: string[]; breaches: string[] } {
+  const at = stored.indexOf(NOTES_PARAM);
+  if (at < 0) return { contentType: stored, warnings: [], breaches: [] };
+  try {
+    const notes = JSON.parse(decodeURIComponent(stored.slice(at + NOTES_PARAM.length))) as { w?: string[]; b?: string[] };
+    return { contentType: stored.slice(0, at), warnings: notes.w ?? [], breaches: notes.b ?? [] };
+  } catch {
+    return { contentType: stored.slice(0, at), warnings: [], breaches: [] };
+  }
+}
+
+export function sendArtifact(req: Request, res: Response, artifact: StoredArtifact, cache: 'hit' | 'miss'): void {
+  const { contentType, warnings, breaches } = splitNotes(artifact.contentType);
+  res.setHeader('ETag', artifact.etag);
+  res.setHeader('Cache-Control', IMMUTABLE);
+  res.setHeader('X-Hotpath-Cache', cache);
+  for (const w of warnings) res.append('X-Hotpath-Warning', w);
+  for (const b of breaches) res.append('X-Hotpath-Budget-Exceeded', b);
+  if (notModified(req, artifact.etag)) {
+    res.status(304).end();
+    return;
+  }
+  res.status(200);
+  res.setHeader('Content-Type', contentType);
+  if (contentType.startsWith('image/svg+xml')) res.setHeader('Content-Security-Policy', SVG_CSP);
+  res.setHeader('Content-Length', artifact.body.byteLength);
+  res.end(artifact.body);
+}
+
+/** If-None-Match (RFC 9110 §13.1.2): `*`, or a list of tags one of which is ours (weak comparison). */
+function notModified(req: Request, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+export function notFound(id: string): HttpProblem {
+  return new HttpProblem('not-found', `no stored profile ${JSON.stringify(id.slice(0, 40))} (it may have expired)`);
+}

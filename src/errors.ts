@@ -5,8 +5,7 @@
 
 export type ProfileErrorCode =
   | 'empty'            // 0 bytes
-  | 'unrecognized'     // neither gzip nor profile.proto
-  | 'legacy'           // a pre-protobuf pprof format we do not read
+  | 'unrecognized'     // neither gzip nor profile.proto, nor a legacy format pprof reads
   | 'truncated'        // gzip stream or protobuf message cut short
   | 'malformed'        // protobuf decodes but references are broken
   | 'overflow';        // values beyond the exact range of a double

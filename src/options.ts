@@ -60,6 +60,13 @@ export const reportOptionsSchema = z.object({
   palette: z.enum(['package', 'hot']).optional().describe('flame graphs: colour by package (default) or flamegraph.pl\'s hot palette'),
   fail_on_growth: number(z.number().int().min(0)).optional().describe('leaks: fail when a goroutine group grew by more than N against the base'),
   max_goroutines: number(z.number().int().min(0)).optional().describe('leaks: fail when there are more than N goroutines'),
+  symbolize: z.string().max(200).optional().superRefine((v, ctx) => {
+    try {
+      parseSymbolize(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }).describe('pprof -symbolize: none reads a ?debug=1 text without its # symbol lines (pprof\'s output) and demangles nothing'),
   hot_path: flag.optional().describe('highlight the heaviest call path (hotpath only; default on for SVG, off for DOT)'),
 }).strict();
 
@@ -117,4 +124,46 @@ export function parseOptions(raw: Record<string, unknown>): ReportOptions {
 
 function isOn(v: unknown): boolean {
   return v === true || v === '' || v === 'true' || v === '1';
+}
+
+/**
+ * pprof's `-symbolize` option: a list of modes separated by `:` (pprof's separator) or `,`, e.g. `none`,
+ * `demangle=full`, `local:force`, `none,demangle=none`. Parsed here once, for the loader (which reads the
+ * `#` symbol lines of `?debug=1` texts unless `none`) and for name demangling.
+ *
+ * As in pprof's symbolizer, `none` (or `no`) ends the list: nothing is symbolized and nothing is
+ * demangled, whatever comes after it. `local`, `fastlocal`, `remote` and `force` choose where pprof
+ * looks for binaries; hotpath has none to look at, so they read like the default.
+ */
+export type DemangleMode = 'default' | 'none' | 'full' | 'templates';
+
+export interface SymbolizeMode {
+  /** `none`: use no symbol information the profile does not carry itself, and demangle nothing */
+  none: boolean;
+  /** the last `demangle=` given before any `none`; undefined when none was */
+  demangle: DemangleMode | undefined;
+}
+
+export const DEFAULT_SYMBOLIZE: SymbolizeMode = Object.freeze({ none: false, demangle: undefined });
+
+const SOURCES = new Set(['local', 'fastlocal', 'remote', 'force']);
+const DEMANGLE_MODES = new Set<string>(['default', 'none', 'full', 'templates']);
+
+/** The option's value → its meaning; throws an Error naming the part it does not know. */
+export function parseSymbolize(value: string | undefined): SymbolizeMode {
+  if (value === undefined) return DEFAULT_SYMBOLIZE;
+  let demangle: DemangleMode | undefined;
+  for (const part of value.toLowerCase().split(/[:,]/)) {
+    if (part === '' || SOURCES.has(part)) continue;
+    if (part === 'none' || part === 'no') return { none: true, demangle: undefined };
+    const mode = part.startsWith('demangle=') ? part.slice('demangle='.length) : undefined;
+    if (mode !== undefined && DEMANGLE_MODES.has(mode)) {
+      demangle = mode as DemangleMode;
+      continue;
+    }
+    throw new Error(
+      `unknown mode "${part.slice(0, 40)}": expected [local|fastlocal|remote|none][:force][:demangle=none|full|templates|default]`,
+    );
+  }
+  return { none: false, demangle };
 }

@@ -1,8 +1,7 @@
 import { OptionsError } from './errors.js';
 import type { ReportOptions } from './options.js';
 import type { Profile } from './profile/model.js';
-import { loadProfile, loadProfileWithBase, type InputKind } from './profile/load.js';
-import type { DecodeLimits } from './profile/decode.js';
+import { loadProfile, loadProfileWithBase, type InputKind, type LoadOptions } from './profile/load.js';
 import { dotReport } from './dot/report.js';
 import { selectSamples, type ReportEnv } from './pipeline/select.js';
 import { topReport } from './report/top.js';
@@ -13,6 +12,7 @@ import { toFolded } from './flame/folded.js';
 import { checkLeakBudget, formatLeakReportText, leakReport } from './goroutines/leaks.js';
 import { peekReport } from './report/peek.js';
 import { formatTags } from './report/tags.js';
+import { rawReport } from './report/raw.js';
 import { listReport } from './report/list.js';
 import { memorySources, type SourceReader } from './report/sources.js';
 
@@ -20,7 +20,7 @@ import { memorySources, type SourceReader } from './report/sources.js';
  * Every report hotpath produces, by name: the one table the CLI and the HTTP service both dispatch on,
  * so the same options give the same bytes in both.
  */
-export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
+export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'raw', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
 export type ReportName = (typeof REPORT_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<ReportName, string> = {
@@ -32,6 +32,7 @@ export const CONTENT_TYPES: Record<ReportName, string> = {
   list: 'text/plain; charset=utf-8',
   peek: 'text/plain; charset=utf-8',
   tags: 'text/plain; charset=utf-8',
+  raw: 'text/plain; charset=utf-8',
   flame: 'image/svg+xml',
   icicle: 'image/svg+xml',
   folded: 'text/plain; charset=utf-8',
@@ -54,7 +55,7 @@ export interface ReportInput {
 const SIDE_BY_SIDE = new Set<ReportName>(['flame', 'icicle', 'leaks', 'leaks.json']);
 
 export function loadReportInput(
-  name: ReportName, bytes: Uint8Array, base?: { bytes: Uint8Array; diff: boolean }, limits?: DecodeLimits,
+  name: ReportName, bytes: Uint8Array, base?: { bytes: Uint8Array; diff: boolean }, limits?: LoadOptions,
 ): ReportInput {
   if (base === undefined) return loadProfile(bytes, limits);
   if (SIDE_BY_SIDE.has(name)) {
@@ -100,6 +101,10 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
     case 'tags': {
       const s = selectSamples(profile, o, env);
       return out(formatTags(s), s.warnings);
+    }
+    case 'raw': {
+      const s = selectSamples(profile, o, env);
+      return out(rawReport(s.profile, env.timeZone), s.warnings);
     }
     case 'peek':
       if (!o.peek) throw new OptionsError('peek needs a regexp: peek=REGEX', 'peek');

@@ -1,5 +1,5 @@
 /**
- * Fidelity: every -top, -traces, -dot, -list and -peek golden of the corpus (recorded with Go 1.19's `go tool pprof`,
+ * Fidelity: every -top, -traces, -dot, -tags, -raw, -list and -peek golden of the corpus (recorded with Go 1.19's `go tool pprof`,
  * flags in golden/INDEX.tsv) run through hotpath with the same flags. Text must be identical; DOT too,
  * except for diff profiles, where pprof's own edge order is random run to run and only the line sets
  * are compared. The few goldens that record pprof behaviour we differ from on purpose are checked for
@@ -24,20 +24,19 @@ const DELIBERATE: Record<string, string> = {
   'bad.int64-max-values.top.txt': 'pprof wraps int64 sums around; hotpath refuses values beyond ±2^53 (value overflow)',
 };
 
-/** The four legacy (pre-protobuf) pprof-testdata profiles: hotpath answers "legacy format not supported". */
-const isLegacy = (c: GoldenCase) => c.inputs.some((i) => /pprof-testdata\/(java|go\.crc32|gobench|cppbench)\.cpu\.pb$/.test(i));
-/** Issue 15 (in progress): the ?debug=1 texts, -symbolize and demangled names are not read yet. */
-const isPending = (c: GoldenCase) => /^(goprof|native)\./.test(c.golden) || c.flags.some((f) => f.startsWith('-symbolize'));
+/** Issue 15 (in progress elsewhere): demangled C++/Rust names. */
+const isPending = (c: GoldenCase) => /^native\./.test(c.golden);
 /** The 1M-sample profile takes seconds per report: its goldens run in `npm run bench`. */
 const isHuge = (c: GoldenCase) => c.inputs.some((i) => i.includes('synthetic-1m'));
 
 function run(c: GoldenCase): string {
   const args = parseArgs(c.flags.filter((f) => f !== '-base' && f !== '-diff_base'));
   const bytes = readFileSync(inputPath(c.inputs.at(-1)!));
-  const { profile } = c.inputs.length === 2
-    ? loadProfileWithBase(bytes, readFileSync(inputPath(c.inputs[0]!)), c.flags.includes('-diff_base'))
-    : loadProfile(bytes);
   const options = parseOptions(args.options);
+  const load = { symbolize: options.symbolize };
+  const { profile } = c.inputs.length === 2
+    ? loadProfileWithBase(bytes, readFileSync(inputPath(c.inputs[0]!)), c.flags.includes('-diff_base'), load)
+    : loadProfile(bytes, load);
   // -source_path in INDEX.tsv is relative to the corpus folder, where the goldens were recorded.
   const sources = args.format === 'list'
     ? directorySources((options.source_path ?? '').split(':').filter(Boolean).map((d) => path.resolve(CORPUS, d)), { cwd: CORPUS })
@@ -46,7 +45,7 @@ function run(c: GoldenCase): string {
 }
 
 const reportFlag = (c: GoldenCase) => c.flags[0];
-const cases = goldenCases().filter((c) => (['-top', '-traces', '-dot', '-tags'].includes(reportFlag(c)!) || /^-(list|peek)=/.test(reportFlag(c)!)) && !isHuge(c) && !isPending(c));
+const cases = goldenCases().filter((c) => (['-top', '-traces', '-dot', '-tags', '-raw'].includes(reportFlag(c)!) || /^-(list|peek)=/.test(reportFlag(c)!)) && !isHuge(c) && !isPending(c));
 
 test('the corpus has the goldens this suite expects', () => {
   assert.ok(cases.length >= 160, `only ${cases.length} top/traces/dot goldens found`);
@@ -54,12 +53,6 @@ test('the corpus has the goldens this suite expects', () => {
 
 for (const c of cases) {
   const name = `${c.golden}  (${c.flags.join(' ')})`;
-  if (isLegacy(c)) {
-    test(`${name}: legacy format is refused clearly`, () => {
-      assert.throws(() => run(c), (e: unknown) => e instanceof ProfileError && e.code === 'legacy' && /legacy pprof format not supported/.test(e.message));
-    });
-    continue;
-  }
   if (DELIBERATE[c.golden]) continue; // checked one by one below
   test(name, () => {
     const want = readGolden(c.golden);

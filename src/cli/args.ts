@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { OPTION_NAMES } from '../options.js';
 
 /** What `hotpath` writes. pprof's report flags, plus hotpath's own. */
-export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'flame', 'icicle', 'folded', 'leaks'] as const;
+export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'raw', 'flame', 'icicle', 'folded', 'leaks'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface CliArgs {
@@ -104,6 +104,7 @@ Reports (pprof's names; default -top):
   -list=RE   source lines of the matching functions, with their costs (-source_path=DIR[:DIR…])
   -peek=RE   callers and callees of the matching functions
   -tags      label keys and values with their totals
+  -raw       the parsed profile as text (pprof -raw)
   -flame     interactive flame graph SVG (-icicle: upside down); with -base, a differential one
   -folded    folded stacks (a;b;c 42), for flamegraph.pl, speedscope, …
   -leaks     goroutine leak report: goroutines grouped by stack, biggest first; with -base, what grew
@@ -116,12 +117,13 @@ Options (pprof's names and defaults; -name=value, -name value or --name=value):
   -functions -filefunctions -files -lines -addresses   (or -granularity=NAME)
   -noinlines  -cum  -unit=U  -divide_by=N  -relative_percentages  -drop_negative  -compact_labels
   -inuse_space -inuse_objects -alloc_space -alloc_objects -total_delay -mean_delay -contentions
+  -symbolize=none      ignore the # symbol lines of ?debug=1 texts and demangle nothing, as pprof -symbolize=none
   -hot_path[=false]   bold the heaviest call path (default on for -svg, off for -dot)
   -minwidth=PX|N%     flame graphs: hide narrower frames (default 0.1 px)   -palette=package|hot
   -base=FILE          subtract this earlier snapshot (what grew since)
   -diff_base=FILE     the same, with percentages of the base (pprof -diff_base)
   -output=FILE        write there instead of stdout
   -seconds=N          collect N seconds when profile is a /debug/pprof URL   -timeout=N  wait at most N s
-Regular expressions use Go's RE2 syntax. profile: a file (gzip'd or raw profile.proto, goroutine
-dump, folded stacks), - for stdin, or a URL such as http://host:6060/debug/pprof/heap.
+Regular expressions use Go's RE2 syntax. profile: a file (gzip'd or raw profile.proto, pprof's legacy
+formats such as the ?debug=1 texts and gperftools CPU profiles, goroutine dump, folded stacks), - for stdin, or a URL such as http://host:6060/debug/pprof/heap.
 `;

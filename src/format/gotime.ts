@@ -476,3 +476,57 @@ export function formatGoTime(nanos: number | bigint, timeZone?: string): string 
     `${hour12}:${minute}${hour >= 12 ? 'pm' : 'am'} (${zone})`
   );
 }
+
+/**
+ * Go's time.Time.String() of time.Unix(0, nanos) in `timeZone` (default $TZ), as pprof's -raw prints
+ * `Time:`: `2026-11-26 07:02:19.644831623 +0000 UTC`, trailing zeros of the fraction dropped.
+ */
+export function goTimeString(nanos: bigint, timeZone?: string): string {
+  const sec = floorSeconds(nanos);
+  const frac = Number(nanos - BigInt(sec) * 1_000_000_000n);
+  const { abbreviation, offset } = lookup(zoneFor(timeZone ?? process.env.TZ), sec);
+  const t = new Date((sec + offset) * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const fraction = frac === 0 ? '' : '.' + String(frac).padStart(9, '0').replace(/0+$/, '');
+  const zone = abbreviation !== '' ? abbreviation : goOffsetName(offset);
+  return (
+    `${String(t.getUTCFullYear()).padStart(4, '0')}-${two(t.getUTCMonth() + 1)}-${two(t.getUTCDate())} ` +
+    `${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}${fraction} ${goOffsetName(offset)} ${zone}`
+  );
+}
+
+/** Go's time.Duration.String(): `1h2m3.5s`, `1.5ms`, `0s`. */
+export function goDurationString(nanos: number): string {
+  if (nanos === 0) return '0s';
+  const neg = nanos < 0;
+  let u = BigInt(Math.abs(nanos));
+  const fmtFrac = (v: bigint, prec: number): [string, bigint] => {
+    let digits = '';
+    let print = false;
+    for (let i = 0; i < prec; i++) {
+      const digit = v % 10n;
+      print ||= digit !== 0n;
+      if (print) digits = String(digit) + digits;
+      v /= 10n;
+    }
+    return [print ? '.' + digits : '', v];
+  };
+  let s: string;
+  if (u < 1_000_000_000n) {
+    // Below a second: the largest unit that keeps a non-zero integer part.
+    const [prec, unit] = u < 1000n ? [0, 'ns'] : u < 1_000_000n ? [3, 'µs'] : [6, 'ms'];
+    const [frac, whole] = fmtFrac(u, prec);
+    s = `${whole}${frac}${unit}`;
+  } else {
+    const [frac, secs] = fmtFrac(u, 9);
+    u = secs;
+    s = `${u % 60n}${frac}s`;
+    u /= 60n;
+    if (u > 0n) {
+      s = `${u % 60n}m${s}`;
+      u /= 60n;
+      if (u > 0n) s = `${u}h${s}`;
+    }
+  }
+  return neg ? '-' + s : s;
+}

@@ -50,7 +50,7 @@ export function profileLabels(ctx: ReportContext): string[] {
   }
   for (const c of p.comments) if (!c.startsWith('#')) out.push(c);
   if (ctx.sampleType !== '') out.push(`Type: ${ctx.sampleType}`);
-  if (p.timeNanos !== 0) out.push(`Time: ${formatGoTime(p.timeNanos, ctx.timeZone)}`);
+  if (p.timeNanos !== 0n) out.push(`Time: ${formatGoTime(p.timeNanos, ctx.timeZone)}`);
   if (p.durationNanos !== 0) {
     const duration = label(p.durationNanos, 'nanoseconds');
     const [totalNanos, totalUnit] = scale(ctx.total, ctx.sampleUnit, 'nanoseconds');

@@ -3,6 +3,7 @@ import { recognizeUnit, scale } from '../format/units.js';
 import { mergeProfiles } from './merge.js';
 import type { Profile, ValueType } from './model.js';
 import { finishNormalizing, withMapping } from './normalize.js';
+import { DEFAULT_SYMBOLIZE, type SymbolizeMode } from '../options.js';
 
 /** The label pprof puts on every base sample with -diff_base; the report total then counts only those. */
 export const BASE_LABEL = 'pprof::base';
@@ -12,14 +13,14 @@ export const BASE_LABEL = 'pprof::base';
  * stacks cancel. With `diff` the base samples are labelled and kept apart, and percentages become
  * relative to the base. Both inputs are raw (not yet normalized); the result is normalized.
  */
-export function subtractBase(source: Profile, base: Profile, diff: boolean): Profile {
+export function subtractBase(source: Profile, base: Profile, diff: boolean, symbolize: SymbolizeMode = DEFAULT_SYMBOLIZE): Profile {
   const p = mergeProfiles([withMapping(source)]);
   const b = mergeProfiles([withMapping(base)]);
   if (diff) for (const s of b.samples) s.labels = { ...s.labels, [BASE_LABEL]: ['true'] };
   scaleToCommonUnits([p, b]);
   for (const s of b.samples) s.values = s.values.map((v) => -v);
   checkCompatible(p, b);
-  return finishNormalizing(mergeProfiles([p, b]));
+  return finishNormalizing(mergeProfiles([p, b]), symbolize);
 }
 
 /** pprof's measurement.ScaleProfiles: every column (and the period) in the finer of the two units. */

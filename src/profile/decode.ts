@@ -1,5 +1,5 @@
 /**
- * bytes → Profile: sniff (empty, gzip, legacy pprof formats), inflate with a cap, decode
+ * bytes → Profile: sniff (empty, gzip), inflate with a cap, decode
  * profile.proto (schema: proto/profile.proto, perftools.profiles from google/pprof), resolve ids
  * and string indices into src/profile/model.ts, and reject what pprof's CheckValid rejects
  * (spec §1.1–§1.5) plus values a double cannot hold exactly.
@@ -21,7 +21,7 @@ import type {
   Sample,
   ValueType,
 } from './model.js';
-import { detectLegacyFormat, looksLikeGoroutineDump } from './sniff.js';
+import { looksLikeGoroutineDump } from './sniff.js';
 import { MAX_SAFE, WireError, WireReader, WireType } from './wire.js';
 
 export interface DecodeLimits {
@@ -42,15 +42,20 @@ const NOT_A_PROFILE = 'not a profile (unrecognized format)';
 const GZIP_NOT_A_PROFILE = 'decompressed data is not profile.proto';
 
 /**
- * Decodes a profile.proto message, gzip'd (one layer) or not.
+ * Decodes a profile.proto message, gzip'd (one layer) or not; bytes that are not one go to
+ * `readLegacy` (pprof's legacy parsers) when given.
  *
- * Throws ProfileError with code 'empty' | 'unrecognized' | 'legacy' | 'truncated' | 'malformed' |
+ * Throws ProfileError with code 'empty' | 'unrecognized' | 'truncated' | 'malformed' |
  * 'overflow' (field and index name the culprit where there is one), or TooLargeError past a limit.
  *
  * The result is in file order. Samples with identical labels share one label set whose objects
  * and arrays are frozen: copy them to change them (they are read-only data in the pipeline anyway).
  */
-export function decodeProfile(bytes: Uint8Array, limits: DecodeLimits = {}): Profile {
+export function decodeProfile(
+  bytes: Uint8Array,
+  limits: DecodeLimits = {},
+  readLegacy?: (data: Uint8Array) => Profile | undefined,
+): Profile {
   if (bytes.length === 0) throw new ProfileError('empty', 'empty input');
   const maxInflated = limits.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
   const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -63,20 +68,24 @@ export function decodeProfile(bytes: Uint8Array, limits: DecodeLimits = {}): Pro
     // One layer only, as pprof: gzip inside gzip is not a profile.
     if (isGzip(data)) throw new ProfileError('unrecognized', GZIP_NOT_A_PROFILE);
   }
-  const legacy = detectLegacyFormat(data);
-  if (legacy !== undefined) {
-    throw new ProfileError(
-      'legacy',
-      `legacy pprof format not supported: ${legacy}; convert it with \`go tool pprof -proto\``,
-    );
-  }
   if (looksLikeGoroutineDump(data)) {
     throw new ProfileError(
       'unrecognized',
       `${gzipped ? GZIP_NOT_A_PROFILE : NOT_A_PROFILE}: it looks like a goroutine stack dump (debug=2)`,
     );
   }
-  return new ProfileDecoder(data, gzipped, maxEntries).decode();
+  try {
+    return new ProfileDecoder(data, gzipped, maxEntries).decode();
+  } catch (err) {
+    // As pprof: whatever does not decode as profile.proto may be one of the legacy formats. Their
+    // headers cannot start a valid message, and each parser gives up at its first line, so this
+    // costs nothing when the bytes are neither; then the protobuf error is the one that tells.
+    if (readLegacy !== undefined && err instanceof ProfileError && err.code !== 'overflow') {
+      const legacy = readLegacy(data);
+      if (legacy !== undefined) return legacy;
+    }
+    throw err;
+  }
 }
 
 /** Byte ranges of the occurrences of one repeated top-level message field. */
@@ -154,7 +163,7 @@ class ProfileDecoder {
   // top-level scalar fields (string indices until resolved)
   private dropFramesX = 0;
   private keepFramesX = 0;
-  private timeNanos = 0;
+  private timeNanos = 0n;
   private sawTimeNanos = false;
   private durationNanos = 0;
   private period = 0;
@@ -250,7 +259,7 @@ class ProfileDecoder {
               );
             }
             this.sawTimeNanos = true;
-            this.timeNanos = r.readInt64Loose();
+            this.timeNanos = BigInt.asIntN(64, r.readUint64Big());
             break;
           case (10 << 3) | WireType.Varint:
             this.durationNanos = r.readInt64Loose();

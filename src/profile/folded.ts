@@ -95,7 +95,7 @@ export function parseFolded(text: string): Profile {
     functions,
     dropFrames: '',
     keepFrames: '',
-    timeNanos: 0,
+    timeNanos: 0n,
     durationNanos: 0,
     periodType: { ...samplesType },
     period: 1,

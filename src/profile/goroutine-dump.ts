@@ -154,7 +154,7 @@ function parseDebug1(lines: string[], b: ProfileBuilder): void {
   }
 }
 
-interface Debug1Frame {
+export interface Debug1Frame {
   pc: bigint;
   /** undefined for an unsymbolized frame (`#\t0x…` alone) */
   name: string | undefined;
@@ -165,7 +165,7 @@ interface Debug1Frame {
   lineNumber: number;
 }
 
-function parseDebug1Frame(text: string, lineNumber: number): Debug1Frame {
+export function parseDebug1Frame(text: string, lineNumber: number): Debug1Frame {
   // tabwriter pads the columns with extra tabs.
   const fields = text.slice(2).split('\t').filter((f) => f !== '');
   const pcText = fields[0];
@@ -199,7 +199,7 @@ function parseDebug1Frame(text: string, lineNumber: number): Debug1Frame {
  * (runtime.goparkunlock into sync.runtime_notifyListWait) cannot be recognised: the shown frame
  * gets a location of its own, at its inline mark's address, after the address-only one.
  */
-function debug1Locations(addresses: bigint[], frames: Debug1Frame[], stackLine: number, b: ProfileBuilder): Location[] {
+export function debug1Locations(addresses: bigint[], frames: Debug1Frame[], stackLine: number, b: ProfileBuilder): Location[] {
   const callPcs = addresses.map((a) => (a > 0n ? a - 1n : a));
   if (frames.length === 0) return callPcs.map((pc) => b.location(pc, []));
   const positions = new AddressPositions(addresses, callPcs);
@@ -548,7 +548,7 @@ function addGoroutine(g: Goroutine, b: ProfileBuilder): void {
 // ---------------------------------------------------------------------------------------------
 // Building the Profile
 
-class ProfileBuilder {
+export class ProfileBuilder {
   private readonly functions = new Map<string, ProfileFunction>();
   private readonly locations = new Map<string, Location>();
   private readonly samples: Sample[] = [];
@@ -605,7 +605,7 @@ class ProfileBuilder {
       functions: [...this.functions.values()],
       dropFrames: '',
       keepFrames: '',
-      timeNanos: 0,
+      timeNanos: 0n,
       durationNanos: 0,
       periodType: { type: 'goroutine', unit: 'count' },
       period: 1,

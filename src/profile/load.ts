@@ -4,49 +4,74 @@ import { parseFolded } from './folded.js';
 import type { Profile } from './model.js';
 import { normalizeProfile } from './normalize.js';
 import { subtractBase } from './base.js';
+import { parseLegacy } from './legacy/index.js';
+import { parseSymbolize, type SymbolizeMode } from '../options.js';
 
 /** What an input turned out to be. */
-export type InputKind = 'proto' | 'goroutine-dump' | 'folded';
+export type InputKind = 'proto' | 'legacy' | 'goroutine-dump' | 'folded';
+
+/** How to read an input: the decoder's limits, and pprof's -symbolize option as given (see symbolize.ts). */
+export interface LoadOptions extends DecodeLimits {
+  symbolize?: string | undefined;
+}
 
 /**
- * bytes → normalized Profile, whatever we read: profile.proto (gzip'd or raw), a Go goroutine dump
- * (debug=1 or debug=2 text) or folded stacks. Normalization (spec §1.6) makes every report start
- * from what pprof would start from.
+ * bytes → normalized Profile, whatever we read: profile.proto (gzip'd or raw), pprof's legacy formats
+ * (the `?debug=1` texts, gperftools CPU profiles, …), a Go goroutine dump (debug=1 or debug=2 text)
+ * or folded stacks. Normalization (spec §1.6) makes every report start from what pprof would start from.
  */
-export function loadProfile(bytes: Uint8Array, limits?: DecodeLimits): { profile: Profile; kind: InputKind } {
-  const { profile, kind } = readProfile(bytes, limits);
-  return { profile: normalizeProfile(profile), kind };
+export function loadProfile(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; kind: InputKind } {
+  const { profile, kind } = readProfile(bytes, options);
+  return { profile: normalizeProfile(profile, parseSymbolize(options?.symbolize)), kind };
 }
 
 /** A profile compared against a base snapshot: -base (`diff` false) or -diff_base (`diff` true). */
-export function loadProfileWithBase(bytes: Uint8Array, baseBytes: Uint8Array, diff: boolean, limits?: DecodeLimits): { profile: Profile; kind: InputKind } {
-  const source = readProfile(bytes, limits);
-  const base = readProfile(baseBytes, limits);
-  return { profile: subtractBase(source.profile, base.profile, diff), kind: source.kind };
+export function loadProfileWithBase(bytes: Uint8Array, baseBytes: Uint8Array, diff: boolean, options?: LoadOptions): { profile: Profile; kind: InputKind } {
+  const source = readProfile(bytes, options);
+  const base = readProfile(baseBytes, options);
+  return { profile: subtractBase(source.profile, base.profile, diff, parseSymbolize(options?.symbolize)), kind: source.kind };
 }
 
 /** bytes → Profile as written, before normalization. */
-export function readProfile(bytes: Uint8Array, limits?: DecodeLimits): { profile: Profile; kind: InputKind } {
-  const kind = sniffInput(bytes);
+export function readProfile(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; kind: InputKind } {
+  const mode = parseSymbolize(options?.symbolize);
+  const kind = sniffInput(bytes, mode);
   if (kind === 'goroutine-dump') return { profile: parseGoroutineDump(textOf(bytes)), kind };
   if (kind === 'folded') return { profile: parseFolded(textOf(bytes)), kind };
-  return { profile: decodeProfile(bytes, limits), kind };
+  let legacy = false;
+  const profile = decodeProfile(bytes, options, (data) => {
+    const p = parseLegacy(data, mode);
+    legacy = p !== undefined;
+    return p;
+  });
+  return { profile, kind: legacy ? 'legacy' : 'proto' };
 }
 
-export function sniffInput(bytes: Uint8Array): InputKind {
-  if (isGoroutineDump(bytes)) return 'goroutine-dump';
+/**
+ * A goroutine dump is read with its symbols; under -symbolize=none a debug=1 one is what pprof reads
+ * it as, a legacy count profile of addresses.
+ */
+export function sniffInput(bytes: Uint8Array, mode?: SymbolizeMode): InputKind {
+  if (isGoroutineDump(bytes) && !(mode?.none === true && COUNT_HEADER.test(firstLineOf(bytes)))) return 'goroutine-dump';
   if (looksLikeFolded(bytes)) return 'folded';
   return 'proto';
 }
+
+/** `goroutine profile: total 12`, `threadcreate profile: total 5`: a legacy count profile, not folded stacks. */
+const COUNT_HEADER = /^\S+ profile: total \d+\r?$/;
 
 function textOf(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
 }
 
+function firstLineOf(bytes: Uint8Array): string {
+  const head = textOf(bytes.subarray(0, 4096));
+  return head.split('\n').find((l) => l.trim() !== '') ?? '';
+}
+
 /** Collapsed stacks: text whose first line is `frame;frame;… <count>`. A protobuf never starts like that. */
 function looksLikeFolded(bytes: Uint8Array): boolean {
-  const head = textOf(bytes.subarray(0, 4096));
-  const first = head.split('\n').find((l) => l.trim() !== '');
+  const first = firstLineOf(bytes);
   // Our own fixed pattern on at most 4 KiB: no user regex here.
-  return first !== undefined && /^[^\u0000-\u0008\u000e-\u001f]+ \d+\r?$/.test(first) && !first.startsWith('goroutine ');
+  return /^[^\u0000-\u0008\u000e-\u001f]+ \d+\r?$/.test(first) && !first.startsWith('goroutine ') && !COUNT_HEADER.test(first);
 }

@@ -9,14 +9,14 @@ import type { Line, Location, Mapping, Profile, ProfileFunction, Sample } from '
  */
 export function mergeProfiles(srcs: Profile[]): Profile {
   const first = srcs[0]!;
-  let timeNanos = 0;
+  let timeNanos = 0n;
   let durationNanos = 0;
   let period = 0;
   const comments: string[] = [];
   let defaultSampleType = '';
   for (const s of srcs) {
     // Mirrors pprof: a later zero time wins too (0 < t), so the result is "earliest", zero included.
-    if (timeNanos === 0 || s.timeNanos < timeNanos) timeNanos = s.timeNanos;
+    if (timeNanos === 0n || s.timeNanos < timeNanos) timeNanos = s.timeNanos;
     durationNanos += s.durationNanos;
     if (period === 0 || period < s.period) period = s.period;
     for (const c of s.comments) if (!comments.includes(c)) comments.push(c);

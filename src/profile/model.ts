@@ -70,8 +70,8 @@ export interface Profile {
   functions: ProfileFunction[];
   dropFrames: string;
   keepFrames: string;
-  /** int64 nanoseconds since the epoch; 0 when absent (precision beyond 2^53 is not needed to print minutes) */
-  timeNanos: number;
+  /** int64 nanoseconds since the epoch, exact (-raw prints them all); 0n when absent */
+  timeNanos: bigint;
   durationNanos: number;
   periodType: ValueType;
   period: number;

@@ -1,19 +1,26 @@
 import { compileRegex, type Matcher } from '../regex.js';
 import { compactProfile } from './merge.js';
+import { numberByFirstUse } from './first-use.js';
 import type { Mapping, Profile } from './model.js';
+import { DEFAULT_SYMBOLIZE, type SymbolizeMode } from '../options.js';
 
 /**
  * What pprof does to every profile before any report (spec §1.6, Go 1.19 order): a fake mapping when
  * there is none, compaction (Merge of the single profile), the demangling heuristic, drop_frames.
  * Consumes its input (names and locations are rewritten in place): pass a freshly decoded profile.
  */
-export function normalizeProfile(p: Profile): Profile {
-  return finishNormalizing(compactProfile(withMapping(p)));
+export function normalizeProfile(p: Profile, symbolize: SymbolizeMode = DEFAULT_SYMBOLIZE): Profile {
+  const compacted = compactProfile(withMapping(p));
+  numberByFirstUse(compacted);
+  return finishNormalizing(compacted, symbolize);
 }
 
-/** The steps after merging, shared with -base/-diff_base, which merge two profiles instead of one. */
-export function finishNormalizing(p: Profile): Profile {
-  for (const fn of p.functions) fn.name = demangledName(fn.name, fn.systemName);
+/**
+ * The steps after merging, shared with -base/-diff_base, which merge two profiles instead of one.
+ * -symbolize=none skips pprof's symbolizer altogether, and with it the demangling.
+ */
+export function finishNormalizing(p: Profile, symbolize: SymbolizeMode = DEFAULT_SYMBOLIZE): Profile {
+  if (!symbolize.none) for (const fn of p.functions) fn.name = demangledName(fn.name, fn.systemName);
   pruneDroppedFrames(p);
   return p;
 }

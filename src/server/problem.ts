@@ -119,7 +119,6 @@ export function problemFromError(err: unknown): MappedError {
       case 'malformed':
         return mapped('malformed-profile', err.message, extra);
       case 'unrecognized':
-      case 'legacy':
         return mapped('unsupported-profile', err.message, extra);
       case 'overflow':
         return mapped('value-overflow', err.message, extra);

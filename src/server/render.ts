@@ -100,7 +100,7 @@ export function renderHandler({ config, pool, metrics }: RenderDeps) {
       const request = parseRenderQuery(req.query as Record<string, unknown>, config.maxSvgNodes);
       format = request.format;
       const upload = await readUpload(req, config, meter);
-      const input = loadInput(request.format, upload, config);
+      const input = loadInput(request.format, upload, config, request.options.symbolize);
       const report = produceReport(input, request.format, request.options, { timeZone: SERVICE_TIME_ZONE });
       let body = report.text;
       if (report.needsLayout) body = await layout(report.text, { config, pool, metrics });
@@ -123,7 +123,7 @@ export function renderHandler({ config, pool, metrics }: RenderDeps) {
  * The upload → what the report reads, as the CLI does it (loadReportInput), plus the sources archive
  * for list. When a base is given and loading fails, the detail says which of the two files is at fault.
  */
-export function loadInput(format: ReportName, upload: Upload, config: ServerConfig): ReportInput {
+export function loadInput(format: ReportName, upload: Upload, config: ServerConfig, symbolize?: string): ReportInput {
   if (upload.base !== undefined && upload.diff_base !== undefined) {
     throw new HttpProblem('bad-request', 'send one of the "base" and "diff_base" fields, not both');
   }
@@ -132,7 +132,7 @@ export function loadInput(format: ReportName, upload: Upload, config: ServerConf
   const base = baseBytes === undefined ? undefined : { bytes: baseBytes, diff: upload.diff_base !== undefined };
   let input: ReportInput;
   try {
-    input = loadReportInput(format, upload.profile, base, limits);
+    input = loadReportInput(format, upload.profile, base, { ...limits, symbolize });
   } catch (err) {
     if (base !== undefined && (err instanceof ProfileError || err instanceof TooLargeError) && profileLoads(upload.profile, limits)) {
       err.message = `${upload.base !== undefined ? 'base' : 'diff_base'}: ${err.message}`;

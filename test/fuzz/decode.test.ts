@@ -17,7 +17,7 @@ import { applyByteEdits, byteEdits } from './mutate.js';
 import { assertDecodedAsGenerated, encodeGen, expectedOutcome, genProfile } from './profile-gen.js';
 import { FUZZ_FIXTURES, LONG_RUN, SHOPD, Tally, assertProfileInvariants, breather, fuzzParams, listFiles, outcomeOf, timed } from './support.js';
 
-const CODES = new Set<ProfileErrorCode>(['empty', 'unrecognized', 'legacy', 'truncated', 'malformed', 'overflow']);
+const CODES = new Set<ProfileErrorCode>(['empty', 'unrecognized', 'truncated', 'malformed', 'overflow']);
 /** Inputs here are at most a few hundred KB; the real profiles decode in ~1 ms. */
 const RUN_LIMIT_MS = 1000;
 const TEST_TIMEOUT = LONG_RUN ? Infinity : 60_000;

@@ -476,7 +476,8 @@ export function assertDecodedAsGenerated(p: Profile, g: GenProfile): void {
   assert.equal(p.defaultSampleType, S(g.defaultSampleType));
   assert.deepEqual(p.comments, g.comments.map(S));
   assert.deepEqual(p.periodType, g.periodType ? { type: S(g.periodType.type), unit: S(g.periodType.unit) } : { type: '', unit: '' });
-  for (const [got, want] of [[p.timeNanos, g.timeNanos], [p.durationNanos, g.durationNanos], [p.period, g.period]] as const) {
+  assert.equal(p.timeNanos, BigInt.asIntN(64, g.timeNanos));
+  for (const [got, want] of [[p.durationNanos, g.durationNanos], [p.period, g.period]] as const) {
     const v = BigInt.asIntN(64, want);
     if (v <= SAFE && v >= -SAFE) assert.equal(got, Number(v));
   }

@@ -143,7 +143,7 @@ export function assertProfileInvariants(p: Profile): void {
     isStr(t.unit, 'sample unit');
   }
   for (const s of [p.dropFrames, p.keepFrames, p.defaultSampleType, ...p.comments]) isStr(s, 'profile string');
-  isInt(p.timeNanos, 'time_nanos');
+  assert.equal(typeof p.timeNanos, 'bigint', 'time_nanos');
   isInt(p.durationNanos, 'duration_nanos');
   isInt(p.period, 'period');
 

@@ -18,7 +18,6 @@ test('each typed error maps to its status and kind', () => {
     [new ProfileError('truncated', 'truncated gzip stream'), 400, 'malformed-profile'],
     [new ProfileError('malformed', 'x', 'sample.location_id', 9), 400, 'malformed-profile'],
     [new ProfileError('unrecognized', 'not a profile'), 415, 'unsupported-profile'],
-    [new ProfileError('legacy', 'legacy pprof format'), 415, 'unsupported-profile'],
     [new ProfileError('overflow', 'value overflow'), 422, 'value-overflow'],
     [new TooLargeError('over', 10), 413, 'too-large'],
     [new OptionsError('bad', 'focus'), 422, 'bad-options'],

@@ -145,7 +145,7 @@ async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: A
     const profile = await store.getProfile(id);
     if (profile === undefined) throw notFound(id);
     const upload = await uploadOf(store, profile, request.base);
-    const input = loadInput(spec.report, upload, deps.config);
+    const input = loadInput(spec.report, upload, deps.config, request.options.symbolize);
     const report = produceReport(input, spec.report, request.options, { timeZone: SERVICE_TIME_ZONE });
     let body: string | Uint8Array = report.text;
     if (spec.png) body = await rasterise(report.text, request.scale, deps);

@@ -205,7 +205,7 @@ function profileFacts(config: ServerConfig, upload: Upload): ProfileFacts {
     sampleTypes: p.sampleTypes.map(({ type, unit }) => ({ type, unit })),
     defaultSampleIndex: nonEmpty ? p.sampleTypes[sampleIndexByName(p, undefined)]!.type : null,
     periodType: p.periodType.type !== '' || p.periodType.unit !== '' ? { type: p.periodType.type, unit: p.periodType.unit } : null,
-    time: p.timeNanos !== 0 ? formatGoTime(p.timeNanos, SERVICE_TIME_ZONE) : null,
+    time: p.timeNanos !== 0n ? formatGoTime(p.timeNanos, SERVICE_TIME_ZONE) : null,
     duration: p.durationNanos !== 0 ? label(p.durationNanos, 'nanoseconds') : null,
     total,
     topFunction,

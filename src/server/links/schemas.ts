@@ -82,7 +82,7 @@ export const profileMetaSchema = z.object({
   title: z.string().nullable(),
   createdAt: z.string().describe('ISO 8601, UTC'),
   expiresAt: z.string().nullable(),
-  kind: z.enum(['proto', 'goroutine-dump', 'folded']),
+  kind: z.enum(['proto', 'legacy', 'goroutine-dump', 'folded']),
   sampleTypes: z.array(valueTypeSchema),
   defaultSampleIndex: z.string().nullable().describe('the sample type reports use without sample_index'),
   periodType: valueTypeSchema.nullable(),

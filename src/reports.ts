@@ -104,7 +104,9 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
     }
     case 'raw': {
       const s = selectSamples(profile, o, env);
-      return out(rawReport(s.profile, env.timeZone), s.warnings);
+      // pprof's FilterSamplesByName runs even without filters, and keeps no sample without a location.
+      const samples = s.profile.samples.filter((x) => x.locations.length > 0);
+      return out(rawReport({ ...s.profile, samples }, env.timeZone), s.warnings);
     }
     case 'peek':
       if (!o.peek) throw new OptionsError('peek needs a regexp: peek=REGEX', 'peek');

@@ -23,6 +23,7 @@ import type {
 } from './model.js';
 import { looksLikeGoroutineDump } from './sniff.js';
 import { MAX_SAFE, WireError, WireReader, WireType } from './wire.js';
+import { BigIds, type IdKind } from './big-ids.js';
 
 export interface DecodeLimits {
   /** cap on the gunzipped size; default 512 MiB */
@@ -126,23 +127,25 @@ class IdIndex<T extends { id: number }> {
   private readonly dense: (T | undefined)[] | undefined;
   private readonly sparse: Map<number, T> | undefined;
 
-  constructor(items: readonly T[], what: 'mapping' | 'function' | 'location') {
+  constructor(items: readonly T[], what: IdKind, ids: BigIds) {
     let maxId = 0;
+    let standIns = false;
     for (const item of items) {
       if (item.id === 0) throw malformed(`${what} has id 0 (ids must be non-zero)`, `${what}.id`, 0);
       if (item.id > maxId) maxId = item.id;
+      if (item.id < 0) standIns = true;
     }
-    if (maxId <= items.length * 4 + 1024) {
+    if (!standIns && maxId <= items.length * 4 + 1024) {
       const dense: (T | undefined)[] = new Array<T | undefined>(maxId + 1).fill(undefined);
       for (const item of items) {
-        if (dense[item.id] !== undefined) throw duplicate(what, item.id);
+        if (dense[item.id] !== undefined) throw duplicate(what, item.id, ids);
         dense[item.id] = item;
       }
       this.dense = dense;
     } else {
       const sparse = new Map<number, T>();
       for (const item of items) {
-        if (sparse.has(item.id)) throw duplicate(what, item.id);
+        if (sparse.has(item.id)) throw duplicate(what, item.id, ids);
         sparse.set(item.id, item);
       }
       this.sparse = sparse;
@@ -156,6 +159,8 @@ class IdIndex<T extends { id: number }> {
 
 class ProfileDecoder {
   private readonly r: WireReader;
+  /** stand-ins for ids above 2^53−1 */
+  private readonly bigIds = new BigIds();
   /** the same bytes as a Buffer, for its fast UTF-8 decoding */
   private readonly bytes: Buffer;
   private strings: string[] = [];
@@ -335,11 +340,11 @@ class ProfileDecoder {
   private build(): Profile {
     const sampleTypes = this.decodeSampleTypes();
     const mappings = this.decodeMappings();
-    const mappingIndex = new IdIndex(mappings, 'mapping');
+    const mappingIndex = new IdIndex(mappings, 'mapping', this.bigIds);
     const functions = this.decodeFunctions();
-    const functionIndex = new IdIndex(functions, 'function');
+    const functionIndex = new IdIndex(functions, 'function', this.bigIds);
     const locations = this.decodeLocations(mappingIndex, functionIndex);
-    const locationIndex = new IdIndex(locations, 'location');
+    const locationIndex = new IdIndex(locations, 'location', this.bigIds);
     const samples = this.decodeSamples(sampleTypes, locationIndex);
     const periodType: ValueType = this.periodType
       ? {
@@ -542,7 +547,7 @@ class ProfileDecoder {
     const out: Location[] = new Array<Location>(count);
     // Lines are read before the location's id may be known (fields can come in any order), so
     // an unresolved function id waits here until the location is complete.
-    let missingFunctionId = -1;
+    let missingFunctionId: number | undefined;
     const lineScratch: Line[] = [];
     for (let i = 0; i < count; i++) {
       r.pos = starts[i]!;
@@ -559,7 +564,7 @@ class ProfileDecoder {
             id = this.readId('location');
             break;
           case (2 << 3) | WireType.Varint:
-            mappingId = r.readVarint();
+            mappingId = this.readRef('mapping');
             break;
           case (3 << 3) | WireType.Varint:
             address = r.readUint64Big();
@@ -571,7 +576,7 @@ class ProfileDecoder {
             let line = 0;
             while (r.pos < lineEnd) {
               const lineTag = r.readVarint();
-              if (lineTag === ((1 << 3) | WireType.Varint)) functionId = r.readVarint();
+              if (lineTag === ((1 << 3) | WireType.Varint)) functionId = this.readRef('function');
               else if (lineTag === ((2 << 3) | WireType.Varint)) line = r.readInt64Loose();
               else this.skipUnknown(lineTag, 2); // 3 is column (newer pprof): unused
             }
@@ -588,11 +593,11 @@ class ProfileDecoder {
             this.skipUnknown(tag, 5);
         }
       }
-      if (missingFunctionId >= 0) {
+      if (missingFunctionId !== undefined) {
         throw malformed(
-          `location id ${id} has a line with function id ${missingFunctionId}, which does not exist`,
+          `location id ${this.bigIds.text(id)} has a line with function id ${this.bigIds.text(missingFunctionId)}, which does not exist`,
           'location.line.function_id',
-          missingFunctionId,
+          missingFunctionId >= 0 ? missingFunctionId : undefined,
         );
       }
       // Copies sized exactly: a pushed-to [] reserves 16+ slots, for what is usually one line.
@@ -602,9 +607,9 @@ class ProfileDecoder {
         mapping = mappings.get(mappingId);
         if (mapping === undefined) {
           throw malformed(
-            `location id ${id} references mapping id ${mappingId}, which does not exist`,
+            `location id ${this.bigIds.text(id)} references mapping id ${this.bigIds.text(mappingId)}, which does not exist`,
             'location.mapping_id',
-            mappingId,
+            mappingId > 0 ? mappingId : undefined,
           );
         }
       }
@@ -643,12 +648,12 @@ class ProfileDecoder {
         const tag = r.readVarint();
         switch (tag) {
           case (1 << 3) | WireType.Varint:
-            locScratch[nLocs++] = this.sampleLocation(locations, r.readVarint());
+            locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location'));
             break;
           case (1 << 3) | WireType.Bytes: {
             const packedEnd = r.readLengthEnd();
             r.end = packedEnd;
-            while (r.pos < packedEnd) locScratch[nLocs++] = this.sampleLocation(locations, r.readVarint());
+            while (r.pos < packedEnd) locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location'));
             r.end = end;
             break;
           }
@@ -786,9 +791,9 @@ class ProfileDecoder {
     const loc = locations.get(id);
     if (loc !== undefined) return loc;
     throw malformed(
-      `sample references location id ${id}, which does not exist`,
+      `sample references location id ${this.bigIds.text(id)}, which does not exist`,
       'sample.location_id',
-      id,
+      id > 0 ? id : undefined,
     );
   }
 
@@ -822,13 +827,30 @@ class ProfileDecoder {
     return v;
   }
 
-  /** An id: non-zero is checked by IdIndex; here, that it is an exact number. */
-  private readId(what: string): number {
-    const id = this.r.readVarint();
-    if (id > MAX_SAFE) {
-      throw malformed(`${what} id ${id} is too large (ids above 2^53−1 are not supported)`, `${what}.id`, id);
-    }
-    return id;
+  /** An object's own id (non-zero is checked by IdIndex): exact, or a stand-in for one above 2^53−1. */
+  private readId(what: IdKind): number {
+    const r = this.r;
+    const start = r.pos;
+    const id = r.readVarint();
+    if (id <= MAX_SAFE) return id;
+    r.pos = start;
+    const exact = r.readUint64Big();
+    if (this.bigIds.has(what, exact)) throw malformed(`duplicate ${what} id ${exact}`, `${what}.id`);
+    return this.bigIds.standIn(what, exact);
+  }
+
+  /**
+   * A reference to an id. Every table it can point into is decoded before it is read, so an id above
+   * 2^53−1 that has no stand-in yet names nothing: its new stand-in finds no object, and the caller's
+   * "does not exist" message prints it exactly.
+   */
+  private readRef(what: IdKind): number {
+    const r = this.r;
+    const start = r.pos;
+    const id = r.readVarint();
+    if (id <= MAX_SAFE) return id;
+    r.pos = start;
+    return this.bigIds.standIn(what, r.readUint64Big());
   }
 }
 
@@ -870,8 +892,8 @@ function malformed(message: string, field?: string, index?: number): ProfileErro
   return new ProfileError('malformed', message, field, index);
 }
 
-function duplicate(what: string, id: number): ProfileError {
-  return malformed(`duplicate ${what} id ${id}`, `${what}.id`, id);
+function duplicate(what: string, id: number, ids: BigIds): ProfileError {
+  return malformed(`duplicate ${what} id ${ids.text(id)}`, `${what}.id`, id > 0 ? id : undefined);
 }
 
 /**

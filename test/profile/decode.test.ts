@@ -347,6 +347,46 @@ test('sparse ids resolve too (a Map instead of a dense table)', () => {
   assert.equal(p.locations[0]!.lines[0]!.function.id, 4000000000);
 });
 
+/**
+ * Ids are uint64 labels (pprof accepts them all): ids that a double cannot tell apart (2^64−1 and 2^64−2,
+ * 2^53 and 2^53+1) stay distinct objects, references resolve exactly, and pprof's Merge numbering 1…n is
+ * what the reports see. The expected -raw is `go tool pprof -raw` of this same profile.
+ */
+function bigIdProfile(): Record<string, unknown> {
+  const top = '18446744073709551615';
+  const next = '18446744073709551614';
+  return {
+    ...baseProfile(),
+    sample: [
+      { location_id: [top, '9007199254740993'], value: [1, 10] },
+      { location_id: [next, '9007199254740993'], value: [2, 20] },
+    ],
+    mapping: [
+      { id: next, memory_start: 0x400000, memory_limit: 0x500000, filename: S['/bin/app'], has_functions: true },
+      { id: top, memory_start: 0x500000, memory_limit: 0x600000, filename: S['hello'] },
+    ],
+    location: [
+      { id: top, mapping_id: next, address: 0x401000, line: [{ function_id: '9007199254740993', line: 10 }] },
+      { id: next, mapping_id: top, address: 0x502000, line: [{ function_id: '9007199254740992', line: 20 }] },
+      { id: '9007199254740993', mapping_id: next, address: 0x403000, line: [{ function_id: top, line: 30 }] },
+    ],
+    function: [
+      { id: '9007199254740992', name: S['main.f'], system_name: S['main.f'], filename: S['main.go'] },
+      { id: '9007199254740993', name: S['main.g'], system_name: S['main.g'], filename: S['main.go'] },
+      { id: top, name: S['main.main'], system_name: S['main.main'], filename: S['main.go'] },
+    ],
+  };
+}
+
+test('ids up to 2^64−1 are exact labels: distinct, resolved, never rounded', () => {
+  const p = decodeProfile(encode(bigIdProfile()));
+  const names = p.samples.map((s) => s.locations.map((l) => l.lines[0]!.function.name).join(' < '));
+  assert.deepEqual(names, ['main.g < main.main', 'main.f < main.main']);
+  assert.deepEqual(p.samples.map((s) => s.locations[0]!.mapping!.file), ['/bin/app', 'hello']);
+  assert.equal(new Set(p.locations.map((l) => l.id)).size, 3);
+  assert.equal(new Set(p.functions.map((f) => f.id)).size, 3);
+});
+
 test('validity checks name the field and the id (spec §1.5)', () => {
   const cases: [string, (p: Record<string, any>) => void, string, string | undefined, number | undefined][] = [
     ['string_table[0]', (p) => { p.string_table = ['x', ...strings.slice(1)]; }, "string_table[0] must be ''", 'string_table', 0],
@@ -364,7 +404,10 @@ test('validity checks name the field and the id (spec §1.5)', () => {
     ['duplicate function', (p) => { p.function[2].id = 1; }, 'duplicate function id 1', 'function.id', 1],
     ['duplicate location', (p) => { p.location[2].id = 2; }, 'duplicate location id 2', 'location.id', 2],
     ['duplicate mapping', (p) => { p.mapping.push({ ...p.mapping[0] }); }, 'duplicate mapping id 1', 'mapping.id', 1],
-    ['id beyond 2^53', (p) => { p.function[0].id = '9007199254740993'; }, 'function id 9007199254740992 is too large (ids above 2^53−1 are not supported)', 'function.id', 9007199254740992],
+    ['missing location beyond 2^53', (p) => { p.sample[0].location_id = ['18446744073709551613']; }, 'sample references location id 18446744073709551613, which does not exist', 'sample.location_id', undefined],
+    ['missing function beyond 2^53', (p) => { p.location[1].line[0].function_id = '9007199254740993'; }, 'location id 2 has a line with function id 9007199254740993, which does not exist', 'location.line.function_id', undefined],
+    ['missing mapping beyond 2^53', (p) => { p.location[2].id = '18446744073709551615'; p.sample[0].location_id = ['18446744073709551615', 1]; p.location[2].mapping_id = '18446744073709551614'; }, 'location id 18446744073709551615 references mapping id 18446744073709551614, which does not exist', 'location.mapping_id', undefined],
+    ['duplicate location beyond 2^53', (p) => { p.location[1].id = p.location[2].id = '18446744073709551615'; }, 'duplicate location id 18446744073709551615', 'location.id', undefined],
   ];
   for (const [name, edit, message, field, index] of cases) {
     const err = throwsProfileError(() => decodeProfile(edited(edit)), 'malformed', message);

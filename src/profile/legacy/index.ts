@@ -59,12 +59,21 @@ function withFrameNames(r: ParsedText): Profile {
   const p = r.profile;
   const mappingAt = new Map(p.locations.map((l) => [l.address, l.mapping]));
   const b = new ProfileBuilder();
+  const hidesRuntimeLeaf = r.what === 'heap profile';
   try {
     p.samples = p.samples.map((s, i) => {
       const st = stacks[i]!;
       // `N @` with no addresses (threadcreate) is followed by `#\t0x0`: there is nothing to name.
       const frames = st.addresses.length === 0 ? [] : st.frames.map((f) => parseDebug1Frame(f.text, f.line));
-      return { ...s, locations: debug1Locations(st.addresses, frames, st.line, b) };
+      let locations = debug1Locations(st.addresses, frames, st.line, b);
+      if (hidesRuntimeLeaf && frames.length > 0) {
+        // The heap writer leaves out the runtime.* frames at the leaf (the allocator's), which this
+        // profile's drop_frames would prune anyway once named: as the proto writer, drop them.
+        let first = 0;
+        while (first < locations.length - 1 && locations[first]!.lines.length === 0) first++;
+        locations = locations.slice(first);
+      }
+      return { ...s, locations };
     });
   } catch (e) {
     if (e instanceof ProfileError) e.message = e.message.replace(/^goroutine dump line/, `${r.what} line`);

@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { loadProfile, readProfile } from '../../src/profile/load.js';
+import { produceReport } from '../../src/reports.js';
+import { parseOptions } from '../../src/options.js';
+import { ProfileError } from '../../src/errors.js';
+import { parseSymbolize } from '../../src/symbolize.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
+const GOPROF = join(FIXTURES, 'corpus/profiles/goprof');
+
+function report(bytes: Uint8Array, format: 'top' | 'raw' | 'traces', raw: Record<string, string> = {}): string {
+  const options = parseOptions(raw);
+  const { profile } = loadProfile(bytes, { symbolize: options.symbolize });
+  return produceReport(profile, format, options, { timeZone: 'UTC' }).text;
+}
+
+/** The column's total over the samples, read with or without the # lines. */
+function sum(bytes: Uint8Array, type: string, symbolize: string): number {
+  const { profile } = loadProfile(bytes, { symbolize });
+  const i = profile.sampleTypes.findIndex((t) => t.type === type);
+  return profile.samples.reduce((a, s) => a + s.values[i]!, 0);
+}
+const names = (top: string) => top.split('\n').filter((l) => /^\s+\S+\s+\S+%/.test(l)).map((l) => l.replace(/^(\s+\S+){5}\s+/, '')).sort();
+
+test('every legacy parser: -raw -symbolize=none is pprof\'s, byte for byte', () => {
+  const dir = join(FIXTURES, 'legacy');
+  const inputs = readdirSync(dir).filter((f) => f.endsWith('.txt'));
+  assert.ok(inputs.length >= 6);
+  for (const f of inputs) {
+    const want = readFileSync(join(dir, f.replace(/\.txt$/, '.raw')), 'utf8');
+    assert.equal(report(readFileSync(join(dir, f)), 'raw', { symbolize: 'none' }), want, f);
+    // gzip'd, as pprof also reads them
+    assert.equal(report(gzipSync(readFileSync(join(dir, f))), 'raw', { symbolize: 'none' }), want, `${f}.gz`);
+  }
+});
+
+test('?debug=1 texts read with the names of their # lines, as the profile.proto of the same moment', () => {
+  for (const [name, sampleIndex] of [['heap', 'inuse_space'], ['allocs', 'alloc_space'], ['block', 'delay'], ['mutex', 'delay']] as const) {
+    const text = readFileSync(join(GOPROF, `${name}.debug1.txt`));
+    const got = report(text, 'top', { sample_index: sampleIndex, nodefraction: '0' });
+    const proto = report(readFileSync(join(GOPROF, `${name}.c.pb.gz`)), 'top', { sample_index: sampleIndex, nodefraction: '0' });
+    assert.doesNotMatch(got, /<unknown>/, name);
+    // The proto was written a moment later: the same functions, values close.
+    assert.deepEqual(names(got), names(proto), name);
+    // Without the # lines: the same total as pprof's reading (its goldens).
+    assert.equal(sum(text, sampleIndex, ''), sum(text, sampleIndex, 'none'), name);
+    assert.match(report(text, 'top', { symbolize: 'none' }), /<unknown>/);
+  }
+  const mutex = report(readFileSync(join(GOPROF, 'mutex.debug1.txt')), 'traces');
+  assert.match(mutex, /sync\.\(\*Mutex\)\.Unlock \(inline\)\n\s+main\.contend\.func1\n/);
+});
+
+test('threadcreate?debug=1 reads (pprof cannot): a count profile, not folded stacks', () => {
+  const text = readFileSync(join(GOPROF, 'threadcreate.debug1.txt'));
+  assert.equal(readProfile(text).kind, 'legacy');
+  for (const symbolize of ['', 'none']) {
+    const top = report(text, 'top', symbolize ? { symbolize } : {});
+    assert.match(top, /^Type: threadcreate\nShowing nodes accounting for 0, 0% of 5 total\n/);
+  }
+});
+
+test('goroutine debug=1 keeps its reader (symbols, labels); -symbolize=none reads it as pprof does', () => {
+  const text = readFileSync(join(FIXTURES, 'corpus/profiles/shopd/goroutine.b.debug1.txt'));
+  assert.equal(readProfile(text).kind, 'goroutine-dump');
+  assert.equal(readProfile(text, { symbolize: 'none' }).kind, 'legacy');
+  assert.equal(readProfile(gzipSync(text)).kind, 'legacy');
+  assert.match(report(gzipSync(text), 'top'), /sessions\.\(\*Store\)\.Watch/);
+});
+
+test('ids near 2^64: -raw and -top equal pprof\'s', () => {
+  const bytes = readFileSync(join(FIXTURES, 'ids/big-ids.pb'));
+  assert.equal(report(bytes, 'raw'), readFileSync(join(FIXTURES, 'ids/big-ids.raw.txt'), 'utf8'));
+});
+
+test('-symbolize: pprof\'s modes, `:` or `,` separated; none ends the list', () => {
+  assert.deepEqual(parseSymbolize(undefined), { none: false, demangle: undefined });
+  assert.deepEqual(parseSymbolize('none'), { none: true, demangle: undefined });
+  assert.deepEqual(parseSymbolize('local:force,demangle=full'), { none: false, demangle: 'full' });
+  assert.deepEqual(parseSymbolize('demangle=templates:none'), { none: true, demangle: undefined });
+  assert.throws(() => parseOptions({ symbolize: 'bogus' }), /symbolize: unknown mode "bogus"/);
+  // none also skips pprof's demangling heuristic
+  const s1 = readFileSync(join(FIXTURES, 'spec/synthetic/s1.pb.gz'));
+  assert.match(report(s1, 'top'), / ::Helper::run\n/);
+  assert.match(report(s1, 'top', { symbolize: 'none' }), / \(anonymous namespace\)::Helper::run\n/);
+});
+
+/** A ProfileError whose message matches. */
+function refused(text: string | Uint8Array, message: RegExp, code = 'malformed'): void {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  assert.throws(() => loadProfile(bytes), (e: unknown) => e instanceof ProfileError && e.code === code && message.test(e.message), String(message));
+}
+
+test('bad legacy input: a clear error naming the line, never a crash', () => {
+  refused('heap profile: 1: 2 [3: 4] @ heap/1048576\n1: 2 [3: 4] @ 0x1\nnot a sample\n', /^heap profile line 3: expected "N: BYTES/);
+  refused('heap profile: 1: 2 [3: 4] @ heap/1048576\n0: 2 [3: 4] @ 0x1\n', /^heap profile line 2: inuse count was 0 but inuse bytes was 2/);
+  refused('heap profile: 1: 2 [3: 4] @ heap/1048576\n1: 99999999999999999999 [1: 4] @ 0x1\n', /^heap profile line 2: malformed sample/);
+  refused('heap profile: 1: 2 [3: 4] @ heap_v2/1\n1: 9007199254740993 [1: 4] @ 0x1\n', /^heap profile line 2: value overflow/, 'overflow');
+  refused('--- mutex:\ncycles/second=1000\nx @ 0x1\n', /^mutex profile line 3: expected "CYCLES COUNT/);
+  refused('threadcreate profile: total 1\n1 @ 0x1 junk\n', /^threadcreate profile line 2: expected "COUNT @ 0xPC/);
+  refused('--- contention:\ncycles/second=1\n1 1 @ 0x10000000000000000\n', /^contention profile line 3: an address beyond 64 bits/);
+  // a # line that matches none of the stack's addresses
+  refused('heap profile: 1: 2 [1: 2] @ heap/2\n1: 2 [1: 2] @ 0x10\n#\t0x99\tmain.f+0x1\tf.go:1\n', /^heap profile line 3: frame pc 0x99 is not in the stack on line 2/);
+  // Unknown text: the protobuf error, as pprof's "unrecognized profile format"
+  refused('--- weird:\n', /^not a profile/, 'unrecognized');
+});
+
+test('hostile legacy input stays bounded: sizes from headers are checked against the data', () => {
+  // gperftools header, then a sample claiming 2^31 frames in 16 bytes
+  const cpu = new Uint8Array(48);
+  const v = new DataView(cpu.buffer);
+  v.setUint32(4, 3, true); v.setUint32(12, 10000, true);
+  v.setUint32(20, 1, true); v.setUint32(24, 0x80000000, true);
+  refused(cpu, /^not a profile/, 'unrecognized');
+  // a memory map of many entries against many addresses: refused, not matched for minutes
+  const addrs = Array.from({ length: 20000 }, (_, i) => `0x${(0x100000 + i * 16).toString(16)}`).join(' ');
+  const maps = Array.from({ length: 4000 }, (_, i) => `${(0x10000000 + i * 0x2000).toString(16)}-${(0x10001000 + i * 0x2000).toString(16)} r-xp 00000000 08:01 1 /lib${i}.so`).join('\n');
+  const started = performance.now();
+  refused(`heap profile: 1: 2 [1: 2] @ heapprofile\n1: 2 [1: 2] @ ${addrs}\nMAPPED_LIBRARIES:\n${maps}\n`, /too many to match/);
+  assert.ok(performance.now() - started < 5000);
+  // a long line of blanks and digits: linear regexps (RE2), not a backtracking stall
+  const line = '1'.repeat(200_000) + ' '.repeat(200_000);
+  const t0 = performance.now();
+  assert.throws(() => loadProfile(Buffer.from(`--- contention:\n${line}x\n`)));
+  assert.ok(performance.now() - t0 < 3000, `${performance.now() - t0} ms`);
+});

@@ -121,7 +121,8 @@ const UINT64_MAX = (1n << 64n) - 1n;
 
 /**
  * What src/profile/model.ts promises of every Profile a parser returns: each reference points at
- * an object of the same profile, ids are unique non-zero safe integers, every sample has one
+ * an object of the same profile, ids are unique non-zero safe integers (negative: the decoder's
+ * stand-ins for ids above 2^53−1, see big-ids.ts), every sample has one
  * value per sample type, values and numeric labels are safe integers, and each column's sum of
  * |values| is within 2^53−1 (so later arithmetic is exact).
  */
@@ -132,7 +133,7 @@ export function assertProfileInvariants(p: Profile): void {
   const uniqueIds = (items: readonly { id: number }[], what: string) => {
     const seen = new Set<number>();
     for (const item of items) {
-      assert.ok(Number.isSafeInteger(item.id) && item.id > 0, `${what} id ${item.id} is a positive safe integer`);
+      assert.ok(Number.isSafeInteger(item.id) && item.id !== 0, `${what} id ${item.id} is a non-zero safe integer`);
       assert.ok(!seen.has(item.id), `${what} id ${item.id} is unique`);
       seen.add(item.id);
     }

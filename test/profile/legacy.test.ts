@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { loadProfile, readProfile } from '../../src/profile/load.js';
 import { produceReport } from '../../src/reports.js';
-import { parseOptions } from '../../src/options.js';
+import { parseOptions, parseSymbolize } from '../../src/options.js';
 import { ProfileError } from '../../src/errors.js';
-import { parseSymbolize } from '../../src/symbolize.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const GOPROF = join(FIXTURES, 'corpus/profiles/goprof');

@@ -66,7 +66,7 @@ export const reportOptionsSchema = z.object({
     } catch (e) {
       ctx.addIssue({ code: 'custom', message: (e as Error).message });
     }
-  }).describe('pprof -symbolize: none reads a ?debug=1 text without its # symbol lines (pprof\'s output) and demangles nothing'),
+  }).describe('pprof -symbolize: demangle=default|templates|full|none for C++ and Rust names (default: no parameters, no template arguments); none: names as the profile has them, and a ?debug=1 text without its # symbol lines'),
   hot_path: flag.optional().describe('highlight the heaviest call path (hotpath only; default on for SVG, off for DOT)'),
 }).strict();
 
@@ -140,30 +140,44 @@ export type DemangleMode = 'default' | 'none' | 'full' | 'templates';
 export interface SymbolizeMode {
   /** `none`: use no symbol information the profile does not carry itself, and demangle nothing */
   none: boolean;
-  /** the last `demangle=` given before any `none`; undefined when none was */
+  /** the last `demangle=` other than `default` given before any `none`; undefined when none was */
   demangle: DemangleMode | undefined;
+  /**
+   * `force`, or any `demangle=` but `default`: functions whose name already differs from their
+   * system name are demangled anew from it (pprof's symbolizer sets force for those modes)
+   */
+  force: boolean;
 }
 
-export const DEFAULT_SYMBOLIZE: SymbolizeMode = Object.freeze({ none: false, demangle: undefined });
+export const DEFAULT_SYMBOLIZE: SymbolizeMode = Object.freeze({ none: false, demangle: undefined, force: false });
 
-const SOURCES = new Set(['local', 'fastlocal', 'remote', 'force']);
+const SOURCES = new Set(['local', 'fastlocal', 'remote']);
 const DEMANGLE_MODES = new Set<string>(['default', 'none', 'full', 'templates']);
 
 /** The option's value → its meaning; throws an Error naming the part it does not know. */
 export function parseSymbolize(value: string | undefined): SymbolizeMode {
   if (value === undefined) return DEFAULT_SYMBOLIZE;
   let demangle: DemangleMode | undefined;
+  let force = false;
   for (const part of value.toLowerCase().split(/[:,]/)) {
     if (part === '' || SOURCES.has(part)) continue;
-    if (part === 'none' || part === 'no') return { none: true, demangle: undefined };
+    if (part === 'none' || part === 'no') return { none: true, demangle: undefined, force: false };
+    if (part === 'force') {
+      force = true;
+      continue;
+    }
     const mode = part.startsWith('demangle=') ? part.slice('demangle='.length) : undefined;
     if (mode !== undefined && DEMANGLE_MODES.has(mode)) {
-      demangle = mode as DemangleMode;
+      // As in pprof: demangle=default changes nothing, the others also force.
+      if (mode !== 'default') {
+        demangle = mode as DemangleMode;
+        force = true;
+      }
       continue;
     }
     throw new Error(
       `unknown mode "${part.slice(0, 40)}": expected [local|fastlocal|remote|none][:force][:demangle=none|full|templates|default]`,
     );
   }
-  return { none: false, demangle };
+  return { none: false, demangle, force };
 }

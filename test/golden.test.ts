@@ -24,8 +24,6 @@ const DELIBERATE: Record<string, string> = {
   'bad.int64-max-values.top.txt': 'pprof wraps int64 sums around; hotpath refuses values beyond ±2^53 (value overflow)',
 };
 
-/** Issue 15 (in progress elsewhere): demangled C++/Rust names. */
-const isPending = (c: GoldenCase) => /^native\./.test(c.golden);
 /** The 1M-sample profile takes seconds per report: its goldens run in `npm run bench`. */
 const isHuge = (c: GoldenCase) => c.inputs.some((i) => i.includes('synthetic-1m'));
 
@@ -45,7 +43,7 @@ function run(c: GoldenCase): string {
 }
 
 const reportFlag = (c: GoldenCase) => c.flags[0];
-const cases = goldenCases().filter((c) => (['-top', '-traces', '-dot', '-tags', '-raw'].includes(reportFlag(c)!) || /^-(list|peek)=/.test(reportFlag(c)!)) && !isHuge(c) && !isPending(c));
+const cases = goldenCases().filter((c) => (['-top', '-traces', '-dot', '-tags', '-raw'].includes(reportFlag(c)!) || /^-(list|peek)=/.test(reportFlag(c)!)) && !isHuge(c));
 
 test('the corpus has the goldens this suite expects', () => {
   assert.ok(cases.length >= 160, `only ${cases.length} top/traces/dot goldens found`);

@@ -3,11 +3,13 @@ import { compactProfile } from './merge.js';
 import { numberByFirstUse } from './first-use.js';
 import type { Mapping, Profile } from './model.js';
 import { DEFAULT_SYMBOLIZE, type SymbolizeMode } from '../options.js';
+import { demangleFunctions } from './symbolize.js';
 
 /**
  * What pprof does to every profile before any report (spec §1.6, Go 1.19 order): a fake mapping when
- * there is none, compaction (Merge of the single profile), the demangling heuristic, drop_frames.
- * Consumes its input (names and locations are rewritten in place): pass a freshly decoded profile.
+ * there is none, compaction (Merge of the single profile), demangling (as `symbolize`, pprof's
+ * -symbolize, says), drop_frames. Consumes its input (names and locations are rewritten in place):
+ * pass a freshly decoded profile.
  */
 export function normalizeProfile(p: Profile, symbolize: SymbolizeMode = DEFAULT_SYMBOLIZE): Profile {
   const compacted = compactProfile(withMapping(p));
@@ -20,7 +22,7 @@ export function normalizeProfile(p: Profile, symbolize: SymbolizeMode = DEFAULT_
  * -symbolize=none skips pprof's symbolizer altogether, and with it the demangling.
  */
 export function finishNormalizing(p: Profile, symbolize: SymbolizeMode = DEFAULT_SYMBOLIZE): Profile {
-  if (!symbolize.none) for (const fn of p.functions) fn.name = demangledName(fn.name, fn.systemName);
+  demangleFunctions(p.functions, symbolize);
   pruneDroppedFrames(p);
   return p;
 }
@@ -39,47 +41,6 @@ export function withMapping(p: Profile): Profile {
     locations: [...locations.values()],
     samples: p.samples.map((s) => ({ ...s, locations: s.locations.map((l) => locations.get(l) ?? { ...l, mapping: fake }) })),
   };
-}
-
-/**
- * pprof's demangler, for names that arrive already demangled (or, as in Go profiles, with name equal to
- * system_name): C++-looking names lose their parameter lists and template arguments. Itanium-mangled
- * names (`_Z…`) are left as they are: hotpath has no demangler.
- */
-export function demangledName(name: string, systemName: string): string {
-  if (name !== '' && name !== systemName) return name;
-  let n = systemName;
-  if (n.startsWith('_Z')) return n;
-  if (looksLikeDemangledCpp(n)) {
-    n = removeMatching(n, '(', ')');
-    n = removeMatching(n, '<', '>');
-  }
-  return n;
-}
-
-function looksLikeDemangledCpp(s: string): boolean {
-  if (s.includes('.<')) return false;   // Java's Class.<init>
-  if (s.includes(']).')) return false;  // Go's pkg.(*T[...]).Method
-  return /[<>[\]]/.test(s) || s.includes('::');
-}
-
-/** Removes every balanced open…close group; an unbalanced closer leaves the name as it is. */
-function removeMatching(name: string, open: string, close: string): string {
-  let nesting = 0;
-  let first = 0;
-  for (let i = 0; i < name.length; i++) {
-    const c = name[i];
-    if (c === open) {
-      if (++nesting === 1) first = i;
-    } else if (c === close) {
-      if (--nesting < 0) return name;
-      if (nesting === 0) {
-        name = name.slice(0, first) + name.slice(i + 1);
-        i = first - 1;
-      }
-    }
-  }
-  return name;
 }
 
 const RESERVED = ['(anonymous namespace)', 'operator()'];

@@ -77,10 +77,10 @@ test('ids near 2^64: -raw and -top equal pprof\'s', () => {
 });
 
 test('-symbolize: pprof\'s modes, `:` or `,` separated; none ends the list', () => {
-  assert.deepEqual(parseSymbolize(undefined), { none: false, demangle: undefined });
-  assert.deepEqual(parseSymbolize('none'), { none: true, demangle: undefined });
-  assert.deepEqual(parseSymbolize('local:force,demangle=full'), { none: false, demangle: 'full' });
-  assert.deepEqual(parseSymbolize('demangle=templates:none'), { none: true, demangle: undefined });
+  assert.deepEqual(parseSymbolize(undefined), { none: false, demangle: undefined, force: false });
+  assert.deepEqual(parseSymbolize('none'), { none: true, demangle: undefined, force: false });
+  assert.deepEqual(parseSymbolize('local:force,demangle=full'), { none: false, demangle: 'full', force: true });
+  assert.deepEqual(parseSymbolize('demangle=templates:none'), { none: true, demangle: undefined, force: false });
   assert.throws(() => parseOptions({ symbolize: 'bogus' }), /symbolize: unknown mode "bogus"/);
   // none also skips pprof's demangling heuristic
   const s1 = readFileSync(join(FIXTURES, 'spec/synthetic/s1.pb.gz'));

@@ -20,21 +20,24 @@ export function demangleFunctions(functions: ProfileFunction[], s: SymbolizeMode
   }
   const mode = s.demangle ?? 'default';
   const done = new Map<string, string>();
+  let demangle: ((name: string) => string) | undefined;
   for (const f of functions) {
     if (f.name !== '' && f.name !== f.systemName) continue;
     let name = done.get(f.systemName);
     if (name === undefined) {
-      name = demangleName(f.systemName, mode);
+      // The demangler is loaded only for a profile with a name it may demangle.
+      if (mayBeMangled(f.systemName)) demangle ??= demangler().batch(mode);
+      name = demangleName(f.systemName, mode, demangle);
       done.set(f.systemName, name);
     }
     f.name = name;
   }
 }
 
-/** pprof's demangleSingleFunction for one system name. */
-export function demangleName(systemName: string, mode: DemangleMode): string {
-  if (mayBeMangled(systemName)) {
-    const d = demangler().demangle(systemName, mode);
+/** pprof's demangleSingleFunction for one system name; `demangle` is the demangler's, when loaded. */
+function demangleName(systemName: string, mode: DemangleMode, demangle: ((name: string) => string) | undefined): string {
+  if (demangle !== undefined && mayBeMangled(systemName)) {
+    const d = demangle(systemName);
     if (d !== systemName) return d;
   }
   // Not demangled: maybe it was demangled already. Simplify the C++-looking names as the mode says.

@@ -22,16 +22,16 @@ function layers(): string[][] {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .filter((e) => e.isFile() && /\.c?ts$/.test(e.name)) // .cts: CommonJS, for modules loaded on demand
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-/** Every relative import of a file (static, dynamic, re-export), as paths of .ts files under src/. */
+/** Every relative import of a file (static, dynamic, re-export), as paths of .ts (.cts) files under src/. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
   for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)'(\.{1,2}\/[^']+)'/gm)) {
-    out.push(path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+    out.push(path.resolve(path.dirname(file), m[1]!.replace(/\.(c?)js$/, '.$1ts')));
   }
   return out;
 }

@@ -42,26 +42,25 @@ export abstract class AST {
   copy(fn: Fn, skip: Skip): AST | undefined {
     if (skip(this)) return undefined;
     budget.tick();
-    let changed = false;
-    const repl: Record<string, unknown> = {};
+    // The changed children, by field; nothing is allocated while nothing changes (most nodes).
+    let repl: Record<string, unknown> | undefined;
     for (const name of (this.constructor as typeof AST).kids) {
       const v = field(this, name);
       if (Array.isArray(v)) {
-        repl[name] = (v as AST[]).map((a) => {
-          const c = a.copy(fn, skip);
-          if (c === undefined) return a;
-          changed = true;
-          return c;
-        });
+        let list: AST[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+          const c = (v[i] as AST).copy(fn, skip);
+          if (c === undefined) continue;
+          list ??= (v as AST[]).slice();
+          list[i] = c;
+        }
+        if (list !== undefined) (repl ??= {})[name] = list;
       } else if (v !== undefined) {
         const c = (v as AST).copy(fn, skip);
-        if (c !== undefined) {
-          repl[name] = c;
-          changed = true;
-        }
+        if (c !== undefined) (repl ??= {})[name] = c;
       }
     }
-    if (!changed) return fn(this);
+    if (repl === undefined) return fn(this);
     const n = this.rebuild(repl);
     return fn(n) ?? n;
   }

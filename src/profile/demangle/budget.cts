@@ -5,8 +5,13 @@
  * is. A profile's names share one more bound, so that thousands of costly names cannot add up.
  */
 
-/** Not a demangling error: it escapes the parser's backtracking and ends the whole attempt. */
-export class BudgetError extends Error {}
+/**
+ * Not a demangling error: it escapes the parser's backtracking and ends the whole attempt. Not an
+ * Error either: the stack trace an Error captures would cost more than most names' demangling.
+ */
+export class BudgetError {
+  constructor(readonly message: string) {}
+}
 
 export const budget = {
   steps: 0,

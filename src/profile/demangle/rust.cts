@@ -43,6 +43,9 @@ class RustState {
   private lifetimes = 0;
   /** the last byte written */
   private last = '';
+  /** identifier's disambiguator, undisambiguatedIdentifier's punycode flag: their second results */
+  private dis: Int64 = 0;
+  private punycode = false;
   private depth = 0;
 
   constructor(private readonly orig: string, private readonly maxLength: number) {
@@ -113,8 +116,7 @@ class RustState {
     switch (c) {
       case 'C': {
         this.advance(1);
-        const [, ident] = this.identifier();
-        this.writeString(ident);
+        this.writeString(this.identifier());
         break;
       }
       case 'M':
@@ -145,7 +147,8 @@ class RustState {
         if (!upper && !(ns >= 'a' && ns <= 'z')) this.fail('invalid namespace character');
         this.advance(1);
         this.path(needsSeparator);
-        const [dis, ident] = this.identifier();
+        const ident = this.identifier();
+        const dis = this.dis;
         if (upper) {
           this.writeString('::{');
           this.writeString(ns === 'C' ? 'closure' : ns === 'S' ? 'shim' : ns);
@@ -198,11 +201,10 @@ class RustState {
     this.skip = hold;
   }
 
-  /** <identifier> = [<disambiguator>] <undisambiguated-identifier> → the disambiguator and the identifier. */
-  private identifier(): [Int64, string] {
-    const dis = this.disambiguator();
-    const [ident] = this.undisambiguatedIdentifier();
-    return [dis, ident];
+  /** <identifier> = [<disambiguator>] <undisambiguated-identifier> → the identifier; the disambiguator in `dis`. */
+  private identifier(): string {
+    this.dis = this.disambiguator();
+    return this.undisambiguatedIdentifier();
   }
 
   /** An optional <disambiguator> = "s" <base-62-number>. */
@@ -212,21 +214,21 @@ class RustState {
     return plus1(this.base62Number());
   }
 
-  /** <undisambiguated-identifier> = ["u"] <decimal-number> ["_"] <bytes> */
-  private undisambiguatedIdentifier(): [string, boolean] {
-    let isPunycode = false;
-    if (this.at('u')) {
-      this.advance(1);
-      isPunycode = true;
-    }
+  /** <undisambiguated-identifier> = ["u"] <decimal-number> ["_"] <bytes>; whether punycode in `punycode`. */
+  private undisambiguatedIdentifier(): string {
+    const isPunycode = this.punycode = this.at('u');
+    if (isPunycode) this.advance(1);
     const val = this.decimalNumber();
     if (this.at('_')) this.advance(1);
     if (this.rest() < val) this.fail('not enough characters for identifier');
     let id = this.s.slice(this.i, this.i + val);
     this.advance(val);
-    if (!/^[0-9A-Za-z_]*$/.test(id)) this.fail('invalid character in identifier');
+    for (let k = 0; k < id.length; k++) {
+      const c = id.charCodeAt(k);
+      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) this.fail('invalid character in identifier');
+    }
     if (isPunycode) id = this.expandPunycode(id);
-    return [id, isPunycode];
+    return id;
   }
 
   /** Rust's punycode (RFC 3492 section 6.2); the result in UTF-8 bytes, as Go's string holds it. */
@@ -455,8 +457,8 @@ class RustState {
         this.writeString('extern "C" ');
       } else {
         this.writeString('extern "');
-        const [id, isPunycode] = this.undisambiguatedIdentifier();
-        if (isPunycode) this.fail('punycode used in ABI string');
+        const id = this.undisambiguatedIdentifier();
+        if (this.punycode) this.fail('punycode used in ABI string');
         this.writeString(id.replaceAll('_', '-'));
         this.writeString('" ');
       }
@@ -506,7 +508,7 @@ class RustState {
         this.writeString('<');
         started = true;
       }
-      const [id] = this.undisambiguatedIdentifier();
+      const id = this.undisambiguatedIdentifier();
       this.writeString(id);
       this.writeString(' = ');
       this.demangleType();
@@ -639,14 +641,13 @@ class RustState {
     }
     let val = 0;
     let big: bigint | undefined;
-    while (this.rest() > 0) {
-      const c = this.ch()!;
-      this.advance(1);
-      if (c === '_') return big === undefined ? val + 1 : plus1(big);
+    while (this.i < this.s.length) {
+      const c = this.s.charCodeAt(this.i++);
+      if (c === 95) return big === undefined ? val + 1 : plus1(big); // _
       let d: number;
-      if (c >= '0' && c <= '9') d = c.charCodeAt(0) - 48;
-      else if (c >= 'a' && c <= 'z') d = c.charCodeAt(0) - 97 + 10;
-      else if (c >= 'A' && c <= 'Z') d = c.charCodeAt(0) - 65 + 36;
+      if (c >= 48 && c <= 57) d = c - 48;
+      else if (c >= 97 && c <= 122) d = c - 97 + 10;
+      else if (c >= 65 && c <= 90) d = c - 65 + 36;
       else this.fail('invalid digit in base 62 number');
       if (big !== undefined) big = BigInt.asIntN(64, big * 62n + BigInt(d));
       else if ((val = val * 62 + d) > 2 ** 47) big = BigInt(val); // exact still: 2^47·62 < 2^53

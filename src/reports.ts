@@ -7,7 +7,10 @@ import { selectSamples, type ReportEnv } from './pipeline/select.js';
 import { topReport } from './report/top.js';
 import { tracesReport } from './report/traces.js';
 import { topJson } from './report/json.js';
-import { renderFlameGraph } from './flame/svg.js';
+import { flameTreeOf, renderFlameGraph, type RenderFlameGraphOptions } from './flame/svg.js';
+import { flameData } from './flame/json.js';
+import { cardSummary } from './card/summary.js';
+import { renderCard } from './card/svg.js';
 import { toFolded } from './flame/folded.js';
 import { checkLeakBudget, formatLeakReportText, leakReport } from './goroutines/leaks.js';
 import { peekReport } from './report/peek.js';
@@ -20,7 +23,9 @@ import { memorySources, type SourceReader } from './report/sources.js';
  * Every report hotpath produces, by name: the one table the CLI and the HTTP service both dispatch on,
  * so the same options give the same bytes in both.
  */
-export const REPORT_FORMATS = ['top', 'json', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'raw', 'flame', 'icicle', 'folded', 'leaks', 'leaks.json'] as const;
+export const REPORT_FORMATS = [
+  'top', 'json', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'raw', 'flame', 'icicle', 'flame.json', 'folded', 'leaks', 'leaks.json', 'card',
+] as const;
 export type ReportName = (typeof REPORT_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<ReportName, string> = {
@@ -35,9 +40,11 @@ export const CONTENT_TYPES: Record<ReportName, string> = {
   raw: 'text/plain; charset=utf-8',
   flame: 'image/svg+xml',
   icicle: 'image/svg+xml',
+  'flame.json': 'application/json',
   folded: 'text/plain; charset=utf-8',
   leaks: 'text/plain; charset=utf-8',
   'leaks.json': 'application/json',
+  card: 'image/svg+xml',
 };
 
 /**
@@ -50,9 +57,13 @@ export interface ReportInput {
   kind: InputKind;
   /** where `list` finds source files: directories (CLI) or an uploaded archive (server) */
   sources?: SourceReader;
+  /** side by side: compared as -diff_base (percentages of the base) rather than -base */
+  baseDiff?: boolean;
+  /** the card's heading: a stored profile's title */
+  title?: string;
 }
 
-const SIDE_BY_SIDE = new Set<ReportName>(['flame', 'icicle', 'leaks', 'leaks.json']);
+const SIDE_BY_SIDE = new Set<ReportName>(['flame', 'icicle', 'flame.json', 'leaks', 'leaks.json', 'card']);
 
 export function loadReportInput(
   name: ReportName, bytes: Uint8Array, base?: { bytes: Uint8Array; diff: boolean }, limits?: LoadOptions,
@@ -60,7 +71,7 @@ export function loadReportInput(
   if (base === undefined) return loadProfile(bytes, limits);
   if (SIDE_BY_SIDE.has(name)) {
     const { profile, kind } = loadProfile(bytes, limits);
-    return { profile, kind, base: loadProfile(base.bytes, limits).profile };
+    return { profile, kind, base: loadProfile(base.bytes, limits).profile, baseDiff: base.diff };
   }
   if (name === 'folded') throw new OptionsError('folded stacks of a difference are not defined: use -flame with a base', 'base');
   return loadProfileWithBase(bytes, base.bytes, base.diff, limits);
@@ -78,7 +89,8 @@ export interface ReportOutput {
 }
 
 export function produceReport(input: ReportInput | Profile, name: ReportName, o: ReportOptions, env: ReportEnv = {}): ReportOutput {
-  const { profile, base, sources } = 'samples' in input ? { profile: input, base: undefined, sources: undefined } : input;
+  const given: Partial<ReportInput> & { profile: Profile } = 'samples' in input ? { profile: input } : input;
+  const { profile, base, sources } = given;
   const out = (text: string, warnings: string[] = [], needsLayout = false, breaches: string[] = []): ReportOutput =>
     ({ text, needsLayout, warnings, breaches });
   switch (name) {
@@ -116,15 +128,21 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
       // Without sources (the service, unless an archive came with the upload) list still prints every line's costs.
       return out(listReport(profile, o.list, o, { sources: sources ?? memorySources({}), env }), selectSamples(profile, o, env).warnings);
     case 'flame':
-    case 'icicle': {
+    case 'icicle':
+    case 'flame.json': {
       const s = selectSamples(profile, o, env);
       const b = base ? selectSamples(base, o, env) : undefined;
-      const svg = renderFlameGraph(s.profile, {
+      const flame: RenderFlameGraphOptions = {
         valueIndex: s.valueIndex, base: b?.profile, inverted: name === 'icicle', palette: o.palette,
         minWidth: o.minwidth === undefined ? undefined : o.minwidth.endsWith('%') ? o.minwidth : Number(o.minwidth),
         title: flameTitle(s.ctx.sampleType, s.ctx.profile, name, b !== undefined),
-      });
-      return out(svg, s.warnings);
+      };
+      if (name === 'flame.json') return out(JSON.stringify(flameData(flameTreeOf(s.profile, flame), o.palette)), s.warnings);
+      return out(renderFlameGraph(s.profile, flame), s.warnings);
+    }
+    case 'card': {
+      const summary = cardSummary({ profile, base: base && { profile: base, diff: given.baseDiff === true }, title: given.title, kind: given.kind }, o, env);
+      return out(renderCard(summary));
     }
     case 'folded': {
       const s = selectSamples(profile, o, env);

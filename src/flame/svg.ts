@@ -12,6 +12,7 @@
 import type { Profile } from '../profile/model.js';
 import { OptionsError } from '../errors.js';
 import { label, trimmedPercentage } from '../format/units.js';
+import { escapeXmlAttr, escapeXmlText } from '../format/xml.js';
 import { buildDiffFlameTree, buildFlameTree, walkFlameTree, type FlameNode, type FlameTree } from './tree.js';
 import { ROOT_COLOR, diffColor, hotColor, packageColor } from './colors.js';
 import { FLAME_SCRIPT } from './script.js';
@@ -74,13 +75,19 @@ function displayName(name: string): string {
 
 /** Profile → SVG; with `base`, the differential flame graph of `profile` against it. */
 export function renderFlameGraph(profile: Profile, options: RenderFlameGraphOptions): string {
-  const width = checkWidth(options.width);
-  const fraction = minWidthFraction(options.minWidth, width);
+  return renderFlameTree(flameTreeOf(profile, options), profileKind(profile), options);
+}
+
+/**
+ * The tree the SVG draws (and flame.json carries): pruned to the frames at least `minWidth` wide at
+ * the drawing's width; with `base`, each frame also carries its value there.
+ */
+export function flameTreeOf(profile: Profile, options: RenderFlameGraphOptions): FlameTree {
+  const fraction = minWidthFraction(options.minWidth, checkWidth(options.width));
   const treeOptions = { valueIndex: options.valueIndex, minWidthFraction: fraction, maxFrames: options.maxFrames };
-  const tree = options.base
+  return options.base
     ? buildDiffFlameTree(options.base, profile, { ...treeOptions, normalize: options.normalize })
     : buildFlameTree(profile, treeOptions);
-  return renderFlameTree(tree, profileKind(profile), options);
 }
 
 /** The kind of profile in a title: its period type (cpu, space, contentions…), else its first sample type. */
@@ -108,28 +115,6 @@ export function minWidthFraction(minWidth: number | string | undefined, width = 
   if (!m) throw new OptionsError(`minwidth ${JSON.stringify(minWidth)} must be pixels or a percentage such as 0.5%`, 'minwidth');
   const n = Number(m[1]);
   return minWidthFraction(m[2] === '%' ? (n / 100) * inner : n, width);
-}
-
-// ── XML escaping ────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Characters XML 1.0 forbids even as references (C0 controls but tab/LF/CR, U+FFFE/U+FFFF and
- * unpaired surrogates) become U+FFFD; otherwise the document would not parse.
- */
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Text content: markup characters as entities; CR as a reference, since parsers turn a raw CR into LF. */
-export function escapeXmlText(s: string): string {
-  return s.replace(NOT_XML, '\uFFFD').replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;'));
-}
-
-const ATTR_ESCAPES: Record<string, string> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;',
-};
-
-/** Attribute values (always double-quoted): also quotes, and whitespace that parsers would normalise away. */
-export function escapeXmlAttr(s: string): string {
-  return s.replace(NOT_XML, '\uFFFD').replace(/[&<>"'\n\r\t]/g, (c) => ATTR_ESCAPES[c]!);
 }
 
 // ── Layout and drawing ──────────────────────────────────────────────────────────────────────────

@@ -120,6 +120,21 @@ export function recognizeUnit(unit: string): { family: UnitFamily; unit: UnitDef
   return undefined;
 }
 
+/**
+ * What scale() needs to print values of `unit` somewhere else (the viewer page formats values in
+ * the browser): the unit's size, and its family's units as [size, name] in scale()'s order, with
+ * the family's default; undefined for a plain count.
+ */
+export function unitScale(unit: string): { factor: number; units: [number, string][]; fallback: [number, string] } | undefined {
+  const r = recognizeUnit(unit);
+  if (r === undefined) return undefined;
+  return {
+    factor: r.unit.factor,
+    units: r.family.units.map((u): [number, string] => [u.factor, u.canonical]),
+    fallback: [r.family.defaultUnit.factor, r.family.defaultUnit.canonical],
+  };
+}
+
 /** 'memory' | 'time' | 'gcu', or undefined when pprof treats the unit as a plain count/label. */
 export function unitFamily(unit: string): UnitFamilyName | undefined {
   return recognizeUnit(unit)?.family.name;

@@ -104,3 +104,13 @@ function cutBytes(s: string, max: number): string {
   return b.subarray(0, max).toString('utf8') + '…';
 }
 
+
+/** What people call a kind of profile where pprof's period type says it otherwise (/debug/pprof's words). */
+const PROFILE_NAMES: Record<string, string> = { space: 'heap', contentions: 'contention' };
+
+/** "cpu", "heap", "goroutine", …: the period type in /debug/pprof's words, else `fallback`. */
+export function profileTypeName(periodType: string | undefined, fallback: string): string {
+  const t = periodType?.trim() ?? '';
+  if (t === '') return fallback;
+  return Object.hasOwn(PROFILE_NAMES, t) ? PROFILE_NAMES[t]! : t;
+}

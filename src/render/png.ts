@@ -55,7 +55,8 @@ const SERIF = 'Liberation Serif';
 const SANS = 'Liberation Sans';
 /** Sans faces an SVG may name first (lower case); with no such name or sans-serif the default is serif. */
 const SANS_NAMES = new Set(['sans-serif', 'verdana', 'arial', 'helvetica', 'dejavu sans', 'liberation sans']);
-const FONT_FILES = ['LiberationSerif-Regular.ttf', 'LiberationSans-Regular.ttf'];
+/** Sans Bold: the unfurl card's title and figures (resvg does not embolden a regular face). */
+const FONT_FILES = ['LiberationSerif-Regular.ttf', 'LiberationSans-Regular.ttf', 'LiberationSans-Bold.ttf'];
 
 export interface Rasteriser {
   /** The font files' bytes. resvg takes them with every render (it keeps no font state between

@@ -238,7 +238,8 @@ function linkPaths(config: ServerConfig): JsonObject {
           'Rendered once per (id, options, artifact) and served from the store afterwards, with a strong ETag (If-None-Match ' +
           'answers 304) and `Cache-Control: public, max-age=31536000, immutable`: the id and the query pin the bytes. ' +
           'Options are /v1/render\'s (the report comes from the artifact name, so no `format`); the stored base applies. ' +
-          `X-Hotpath-Cache says hit or miss. graph.png is the call graph with its hot path, rasterised (nodes: at most ${config.maxSvgNodes}).`,
+          `X-Hotpath-Cache says hit or miss. graph.png is the call graph with its hot path, rasterised (nodes: at most ${config.maxSvgNodes}); ` +
+          'card.png is the 1200×630 unfurl card (og:image); flame.json is the flame tree as data for the viewer page.',
         parameters: [
           idParam,
           { name: 'artifact', in: 'path', required: true, schema: { type: 'string', enum: [...ARTIFACT_NAMES] } },

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import express, { type Request, type Response, type Router } from 'express';
+import { profileTypeName } from '../pipeline/context.js';
 import { isProfileId } from '../store/index.js';
 import { HttpProblem } from './problem.js';
 
@@ -77,7 +78,7 @@ export const VIEWER_CSP = [
 ].join('; ');
 
 /** Report options the page keeps in its URL and hands on to the artifacts (the rest is page state). */
-export const VIEWER_OPTION_NAMES = ['sample_index', 'nodecount', 'focus', 'ignore', 'hide', 'granularity', 'base', 'diff_base'] as const;
+export const VIEWER_OPTION_NAMES = ['sample_index', 'nodecount', 'focus', 'ignore', 'hide', 'show', 'show_from', 'granularity', 'base', 'diff_base'] as const;
 
 function asset(name: string, contentType: string, body: Buffer): Asset {
   const digest = createHash('sha256').update(body).digest();
@@ -120,13 +121,9 @@ export function defaultSampleType(meta: ViewerMeta): string | undefined {
 }
 
 /** What people call the profile: pprof's period type, in the words of /debug/pprof where they differ. */
-const PROFILE_NAMES: Record<string, string> = { space: 'heap', contentions: 'contention' };
-
 export function profileTypeOf(meta: ViewerMeta): string {
   if (meta.kind === 'goroutine-dump') return 'goroutine';
-  const period = shown(meta.periodType?.type);
-  if (period !== undefined) return PROFILE_NAMES[period] ?? period;
-  return defaultSampleType(meta) ?? 'profile';
+  return profileTypeName(shown(meta.periodType?.type), defaultSampleType(meta) ?? 'profile');
 }
 
 /** "2026-11-26T07:02:14.712Z" → "2026-11-26 07:02 UTC"; anything else as it is. */
@@ -190,7 +187,9 @@ export function renderViewerPage(viewer: Viewer, meta: ViewerMeta, ctx: PageCont
     heading: escapeHtml(title ?? ogTitle),
     og_title: escapeHtml(title ? `${title} — ${ogTitle}` : ogTitle),
     og_description: escapeHtml(description || 'pprof call graph, flame graph, top and traces'),
-    og_image: escapeHtml(`${base}/graph.png${opts}`),
+    // The card (1200×630) reads as a 400 px thumbnail; the whole call graph as a PNG does not.
+    og_image: escapeHtml(`${base}/card.png${opts}`),
+    og_image_alt: escapeHtml(`${ogTitle}: the heaviest functions and the hot path`),
     og_url: escapeHtml(pageQuery === '' ? base : `${base}?${pageQuery}`),
     profile_id: escapeHtml(id),
     facts: factsHtml,

@@ -82,6 +82,7 @@ const EXPECTED_TYPES: Record<string, RegExp> = {
   top_json: /^application\/json$/,
   traces: /^text\/plain; charset=utf-8$/,
   flame: /^image\/svg\+xml$/,
+  card: /^image\/png$/,
 };
 
 for (const backend of BACKENDS) {
@@ -149,6 +150,37 @@ for (const backend of BACKENDS) {
       const bad = await getBytes(`${server.url}/p/${id}/graph.png?scale=5`);
       assert.equal(problemOf(bad).option, 'scale');
       assert.equal(problemOf(await getBytes(`${server.url}/p/${id}/graph.svg?scale=2`)).status, 422, 'scale is for the PNG only');
+    });
+
+    test('card.png is the 1200×630 unfurl card, cached like every artifact; it takes no scale', async () => {
+      const { id } = stored(await upload(server, fixture(CPU)), 200);
+      const size = (b: Buffer) => ({ width: b.readUInt32BE(16), height: b.readUInt32BE(20) });
+      const first = await getBytes(`${server.url}/p/${id}/card.png`);
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.headers.get('content-type'), 'image/png');
+      assert.deepEqual(size(first.bytes), { width: 1200, height: 630 });
+      assert.ok(first.bytes.length < 1_000_000, `${first.bytes.length} bytes`);
+      const again = await getBytes(`${server.url}/p/${id}/card.png`);
+      assert.equal(again.headers.get('x-hotpath-cache'), 'hit');
+      assert.equal(again.headers.get('etag'), first.headers.get('etag'));
+      // Options reach it like any artifact (another card), scale does not (one size).
+      const focused = await getBytes(`${server.url}/p/${id}/card.png?focus=main%5C.checkout`);
+      assert.equal(focused.status, 200, focused.text);
+      assert.notEqual(focused.headers.get('etag'), first.headers.get('etag'));
+      assert.equal(problemOf(await getBytes(`${server.url}/p/${id}/card.png?scale=2`)).option, 'scale');
+    });
+
+    test('flame.json is the tree flame.svg draws, as data', async () => {
+      const { id } = stored(await upload(server, fixture(CPU)), 200);
+      const a = await getBytes(`${server.url}/p/${id}/flame.json?sample_index=cpu`);
+      assert.equal(a.status, 200, a.text);
+      assert.equal(a.headers.get('content-type'), 'application/json');
+      const data = JSON.parse(a.text) as { total: number; names: string[]; name: number[]; value: number[]; depth: number[] };
+      const svg = (await getBytes(`${server.url}/p/${id}/flame.svg?sample_index=cpu`)).text;
+      assert.equal(data.depth.length, svg.match(/<g class="frame"/g)!.length, 'one entry per frame drawn');
+      assert.equal(String(data.total), /data-total="(\d+)"/.exec(svg)![1]);
+      assert.equal(data.value[0], data.total);
+      assert.ok(data.name.some((n) => data.names[n] === 'main.checkout'));
     });
 
     test('a second GET is served from the store (its memory copy) with the same ETag; If-None-Match → 304; immutable', async () => {

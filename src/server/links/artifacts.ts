@@ -17,7 +17,7 @@ import { headerSafe, inRenderWorker, layout, loadInput, parseRenderQuery, SERVIC
 import { ArtifactMemo, flightsOf } from './cache.js';
 import { ARTIFACTS, type ArtifactName, type ArtifactSpec } from './schemas.js';
 
-/** graph.png's `scale`: 1 to 4, at most two decimals. */
+/** graph.png's `scale`: 1 to 4, at most two decimals. (The card has one size: OpenGraph's.) */
 const SCALE = /^[1-4](?:\.\d{1,2})?$/;
 
 /** Artifacts never change for a URL: the id pins the bytes, the query the options. */
@@ -55,7 +55,7 @@ export function parseArtifactQuery(query: Record<string, unknown>, name: Artifac
     }
     if (typeof value !== 'string') throw new HttpProblem('bad-options', `option "${key}" is given more than once`, { option: key });
     if (key === 'scale') {
-      if (!spec.png) throw new HttpProblem('bad-options', 'scale applies to graph.png only', { option: 'scale' });
+      if (spec.png !== 'dot') throw new HttpProblem('bad-options', 'scale applies to graph.png only', { option: 'scale' });
       if (!SCALE.test(value) || Number(value) > 4) {
         throw new HttpProblem('bad-options', `scale: expected a number from 1 to 4, got ${JSON.stringify(value.slice(0, 20))}`, { option: 'scale' });
       }
@@ -145,10 +145,12 @@ async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: A
     const profile = await store.getProfile(id);
     if (profile === undefined) throw notFound(id);
     const upload = await uploadOf(store, profile, request.base);
-    const input = loadInput(spec.report, upload, deps.config, request.options.symbolize);
+    const loaded = loadInput(spec.report, upload, deps.config, request.options.symbolize);
+    const input = { ...loaded, ...(profile.title !== undefined && { title: profile.title }) };
     const report = produceReport(input, spec.report, request.options, { timeZone: SERVICE_TIME_ZONE });
     let body: string | Uint8Array = report.text;
-    if (spec.png) body = await rasterise(report.text, request.scale, deps);
+    if (spec.png === 'dot') body = await rasterise({ dot: report.text }, request.scale, deps);
+    else if (spec.png === 'svg') body = await rasterise({ svg: report.text }, 1, deps);
     else if (report.needsLayout) body = await layout(report.text, deps);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const contentType = withNotes(spec.png ? 'image/png' : CONTENT_TYPES[spec.report], report.warnings, report.breaches);
@@ -173,9 +175,13 @@ export async function uploadOf(store: Store, profile: StoredProfile, asked?: { i
   return ref.diff ? { profile: profile.bytes, diff_base: base.bytes } : { profile: profile.bytes, base: base.bytes };
 }
 
-/** Graphviz's own SVG of the DOT, as a PNG, in a render worker: same node cap and errors as SVG. */
-function rasterise(dot: string, scale: number, deps: LinksDeps): Promise<Uint8Array> {
-  return inRenderWorker(dot, deps, 'graph.dot', (pool) => pool.renderPng({ dot }, { scale, deadlineMs: deps.config.renderDeadlineMs }));
+/**
+ * A PNG, in a render worker: of Graphviz's own SVG of the DOT (same node cap and errors as SVG), or of
+ * a standalone SVG such as the card.
+ */
+function rasterise(source: { dot: string } | { svg: string }, scale: number, deps: LinksDeps): Promise<Uint8Array> {
+  const dot = 'dot' in source ? source.dot : '';
+  return inRenderWorker(dot, deps, 'graph.dot', (pool) => pool.renderPng(source, { scale, deadlineMs: deps.config.renderDeadlineMs }));
 }
 
 /**

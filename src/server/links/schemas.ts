@@ -10,19 +10,23 @@ import { HttpProblem } from '../problem.js';
 export interface ArtifactSpec {
   /** the report, as /v1/render's `format` names it */
   report: ReportName;
-  /** graph.png: the SVG report's DOT (hot path drawn), rasterised in the render pool */
-  png?: true;
+  /**
+   * A PNG, rasterised in the render pool: 'dot' lays out the report's DOT first (graph.png: the SVG
+   * report's DOT, hot path drawn); 'svg' rasterises the report, which is a standalone SVG (the card).
+   */
+  png?: 'dot' | 'svg';
 }
 
 /** Every artifact of a stored profile, by file name. */
 export const ARTIFACTS = {
   'graph.svg': { report: 'svg' },
-  'graph.png': { report: 'svg', png: true },
+  'graph.png': { report: 'svg', png: 'dot' },
   'graph.dot': { report: 'dot' },
   'top.txt': { report: 'top' },
   'top.json': { report: 'json' },
   'traces.txt': { report: 'traces' },
   'flame.svg': { report: 'flame' },
+  'flame.json': { report: 'flame.json' },
   'icicle.svg': { report: 'icicle' },
   'folded.txt': { report: 'folded' },
   'tags.txt': { report: 'tags' },
@@ -30,6 +34,7 @@ export const ARTIFACTS = {
   'list.txt': { report: 'list' },
   'leaks.txt': { report: 'leaks' },
   'leaks.json': { report: 'leaks.json' },
+  'card.png': { report: 'card', png: 'svg' },
 } as const satisfies Record<string, ArtifactSpec>;
 
 export type ArtifactName = keyof typeof ARTIFACTS;
@@ -49,6 +54,7 @@ export const LINKS = {
   top_json: 'top.json',
   traces: 'traces.txt',
   flame: 'flame.svg',
+  card: 'card.png',
 } as const;
 
 export type ProfileLinks = Record<keyof typeof LINKS, string>;

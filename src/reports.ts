@@ -137,7 +137,10 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
         minWidth: o.minwidth === undefined ? undefined : o.minwidth.endsWith('%') ? o.minwidth : Number(o.minwidth),
         title: flameTitle(s.ctx.sampleType, s.ctx.profile, name, b !== undefined),
       };
-      if (name === 'flame.json') return out(JSON.stringify(flameData(flameTreeOf(s.profile, flame), o.palette)), s.warnings);
+      if (name === 'flame.json') {
+        const data = flameData(flameTreeOf(s.profile, flame), { profile: s.profile, base: b?.profile, valueIndex: s.valueIndex }, o.palette);
+        return out(JSON.stringify(data), s.warnings);
+      }
       return out(renderFlameGraph(s.profile, flame), s.warnings);
     }
     case 'card': {

@@ -1,287 +1,40 @@
 /*
- * hotpath viewer: the page at /p/{id}. Served from a content-hashed path under a CSP with
- * script-src 'self' and Trusted Types enforced.
+ * hotpath viewer: the page at /p/{id}. Served from content-hashed paths under a CSP with
+ * script-src 'self' and Trusted Types enforced; viewer-format.js, viewer-graph.js and
+ * viewer-flame.js (loaded first) put their parts on window.hotpath.
  *
- * Rules this file keeps, because profile names are attacker-controlled (`<script>`, `<img onerror>`):
+ * Rules this page keeps, because profile names are attacker-controlled (`<script>`, `<img onerror>`):
  * - Text from a profile or a server answer enters the page through textContent, createTextNode or
  *   setAttribute on inert attributes, never as markup. No innerHTML (Trusted Types would refuse it).
- * - The call graph SVG is parsed with DOMParser into an inert XML document (nothing there runs or
- *   loads), then REBUILT element by element from an allowlist of shapes and presentation
- *   attributes: no <script>, <foreignObject>, <style>, <image>, <use>, no on* attributes, no hrefs.
- *   It is rebuilt rather than shown in a sandboxed frame because the page must see node clicks.
- * - The flame graph keeps its own script (click-zoom, search), so it lives in an
- *   <iframe sandbox="allow-scripts">: an opaque origin that can reach neither this page nor its storage.
+ * - The only markup parsed is the call graph SVG, rebuilt from an allowlist (viewer-graph.js).
+ * - A user's search is an RE2 regexp run by re2js (viewer-format.js), never a JS RegExp.
+ *
+ * State lives in the URL: the report options (what the artifacts are asked for), the tab and the
+ * search, so any view is a link. One search box serves every tab: it highlights the matching
+ * nodes, frames, rows and trace lines; clicking functions anywhere adds them to it; Peek and Source
+ * show what it matches; Refine turns it into focus/ignore/hide/show/show_from.
  */
-(function () {
+(function (hp) {
   'use strict';
 
-  var SVG_NS = 'http://www.w3.org/2000/svg';
-  var XLINK_NS = 'http://www.w3.org/1999/xlink';
-  var XML_NS = 'http://www.w3.org/XML/1998/namespace';
   /** Report options the URL carries, in the order they are written to it. */
-  var OPTION_NAMES = ['sample_index', 'nodecount', 'granularity', 'focus', 'ignore', 'hide', 'base', 'diff_base'];
-  var TABS = ['graph', 'flame', 'top', 'traces'];
+  var OPTION_NAMES = ['sample_index', 'nodecount', 'granularity', 'focus', 'ignore', 'hide', 'show', 'show_from', 'minwidth', 'base', 'diff_base'];
+  var TABS = ['graph', 'flame', 'top', 'traces', 'peek', 'source'];
+  /** Refine adds to these (what is dropped stays dropped); the others are replaced, as in pprof. */
+  var ACCUMULATE = { ignore: 1, hide: 1 };
   var MAX_TOP_ROWS = 500;
+  var TRACES_PAGE = 200;
+  var SEARCH_DELAY_MS = 150;
 
   var id = document.body.getAttribute('data-profile-id');
   var root = '/p/' + encodeURIComponent(id);
   var $ = function (elementId) { return document.getElementById(elementId); };
-
-  var stage = $('graph-stage');
-  var statusBox = $('status');
+  var fmt = hp.format;
 
   var meta = null;
-  /** tab → the artifact query it was last loaded with */
+  /** tab → the query (and search, for peek and source) it was last loaded with */
   var loadedWith = {};
-  /** the node whose side panel is open: its full function name */
-  var selectedName = null;
-  /** 'lines' | 'peek' | null: what the side panel shows */
-  var panelMode = null;
-  var requests = { graph: 0, flame: 0, top: 0, traces: 0, node: 0 };
-
-  // ---- the one place markup is parsed -------------------------------------------------------
-
-  var svgPolicy = window.trustedTypes
-    ? window.trustedTypes.createPolicy('hotpath-svg', {
-        // Only ever handed to DOMParser for an image/svg+xml document, which is inert; its nodes are
-        // then copied through the allowlist below, never inserted as they are.
-        createHTML: function (s) { return s; }
-      })
-    : null;
-
-  function parseSvg(text) {
-    var doc = new DOMParser().parseFromString(svgPolicy ? svgPolicy.createHTML(text) : text, 'image/svg+xml');
-    var top = doc.documentElement;
-    if (!top || top.localName !== 'svg' || top.namespaceURI !== SVG_NS || doc.getElementsByTagNameNS('*', 'parsererror').length > 0) {
-      throw new Error('the server sent a graph this page cannot read');
-    }
-    return top;
-  }
-
-  var SHAPES = { g: 1, title: 1, polygon: 1, polyline: 1, path: 1, ellipse: 1, circle: 1, rect: 1, line: 1, text: 1, tspan: 1, a: 1 };
-  var ATTRIBUTES = [
-    'fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'opacity',
-    'points', 'd', 'x', 'y', 'dx', 'dy', 'cx', 'cy', 'r', 'rx', 'ry', 'x1', 'y1', 'x2', 'y2', 'width', 'height',
-    'transform', 'font-family', 'font-size', 'font-weight', 'font-style', 'text-anchor', 'text-decoration'
-  ];
-  var CLASSES = { graph: 1, node: 1, edge: 1, cluster: 1 };
-
-  /** pprof's node tooltip is "name (value)": the name is everything before the last " (…)". */
-  function nameFromTooltip(tooltip) {
-    return tooltip.replace(/ \([^()]*\)$/, '');
-  }
-
-  function directTitle(el) {
-    for (var c = el.firstElementChild; c; c = c.nextElementSibling) {
-      if (c.localName === 'title') return c.textContent || '';
-    }
-    return '';
-  }
-
-  function firstTooltip(el) {
-    var links = el.getElementsByTagNameNS(SVG_NS, 'a');
-    for (var i = 0; i < links.length; i++) {
-      var t = links[i].getAttributeNS(XLINK_NS, 'title') || links[i].getAttribute('title');
-      if (t) return t;
-    }
-    return '';
-  }
-
-  /** Copies `from`'s children into `into` through the allowlist. */
-  function rebuild(from, into) {
-    for (var c = from.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === Node.TEXT_NODE) {
-        var parent = into.localName;
-        if (parent === 'text' || parent === 'tspan' || parent === 'title') into.appendChild(document.createTextNode(c.nodeValue));
-        continue;
-      }
-      if (c.nodeType !== Node.ELEMENT_NODE || c.namespaceURI !== SVG_NS || !SHAPES[c.localName]) continue;
-      var name = c.localName;
-      // hotpath's own pan/zoom state: this page does its own.
-      if (name === 'g' && c.getAttribute('id') === 'viewport') {
-        rebuild(c, into);
-        continue;
-      }
-      // Graphviz titles are ids (N1, N1->N4); the tooltip of the <a> inside is the useful text.
-      if (name === 'title') continue;
-      if (name === 'a') {
-        var group = document.createElementNS(SVG_NS, 'g');
-        var tooltip = c.getAttributeNS(XLINK_NS, 'title') || c.getAttribute('title');
-        if (tooltip) {
-          var title = document.createElementNS(SVG_NS, 'title');
-          title.textContent = tooltip;
-          group.appendChild(title);
-        }
-        rebuild(c, group);
-        into.appendChild(group);
-        continue;
-      }
-      var el = document.createElementNS(SVG_NS, name);
-      ATTRIBUTES.forEach(function (attr) {
-        var v = c.getAttribute(attr);
-        // url(…) could point at something outside the document; Graphviz output never needs it.
-        if (v !== null && !/url\s*\(|javascript:/i.test(v)) el.setAttribute(attr, v);
-      });
-      if (c.getAttributeNS(XML_NS, 'space') === 'preserve') el.setAttributeNS(XML_NS, 'xml:space', 'preserve');
-      var classes = (c.getAttribute('class') || '').split(/\s+/).filter(function (k) { return CLASSES[k]; });
-      if (classes.length > 0) el.setAttribute('class', classes.join(' '));
-      // A function node (N1, N2, …; not the legend box) gets its full name, for clicks.
-      if (classes.indexOf('node') >= 0 && /^N\d+$/.test(directTitle(c))) {
-        var full = firstTooltip(c);
-        if (full) el.setAttribute('data-name', nameFromTooltip(full));
-      }
-      rebuild(c, el);
-      into.appendChild(el);
-    }
-  }
-
-  function buildGraph(source) {
-    var svg = document.createElementNS(SVG_NS, 'svg');
-    svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', 'call graph');
-    var content = document.createElementNS(SVG_NS, 'g');
-    content.setAttribute('class', 'content');
-    rebuild(source, content);
-    svg.appendChild(content);
-    return svg;
-  }
-
-  // ---- pan and zoom over the viewBox ---------------------------------------------------------
-
-  /** user units per CSS pixel (s) and the top-left corner (x, y) of what the stage shows */
-  var view = null;
-  var fitScale = 1;
-  var PAD = 12;
-  /** graph points per CSS pixel at which pprof's smallest labels (8 pt) are still legible */
-  var READABLE_SCALE = 1.25;
-  var drag = null;
-  var swallowClick = false;
-
-  function currentSvg() {
-    return stage.querySelector('svg');
-  }
-
-  function stageSize() {
-    return { w: Math.max(stage.clientWidth, 1), h: Math.max(stage.clientHeight, 1) };
-  }
-
-  function applyView() {
-    var svg = currentSvg();
-    if (!svg || !view) return;
-    var size = stageSize();
-    svg.setAttribute('viewBox', [view.x, view.y, size.w * view.s, size.h * view.s].join(' '));
-  }
-
-  /** Fits the whole graph in the stage, centred. */
-  function fit() {
-    var svg = currentSvg();
-    if (!svg) return;
-    var box = svg.querySelector('g.content').getBBox();
-    var size = stageSize();
-    var s = Math.max((box.width + 2 * PAD) / size.w, (box.height + 2 * PAD) / size.h, 1e-3);
-    fitScale = s;
-    view = {
-      s: s,
-      x: box.x - PAD - (size.w * s - box.width - 2 * PAD) / 2,
-      y: box.y - PAD - (size.h * s - box.height - 2 * PAD) / 2
-    };
-    applyView();
-  }
-
-  /**
-   * The first view of a graph: all of it when its labels stay readable that way; otherwise readable
-   * labels from the top, centred on the topmost function (where the hot path starts). Double-click
-   * or "fit" shows everything.
-   */
-  function firstView() {
-    fit();
-    if (!view || view.s <= READABLE_SCALE) return;
-    var svg = currentSvg();
-    var box = svg.querySelector('g.content').getBBox();
-    var size = stageSize();
-    var centre = box.x + box.width / 2;
-    var topmost = null;
-    svg.querySelectorAll('g.node[data-name]').forEach(function (g) {
-      var b = g.getBBox();
-      if (topmost === null || b.y < topmost.y) topmost = b;
-    });
-    if (topmost) centre = topmost.x + topmost.width / 2;
-    var s = READABLE_SCALE;
-    var half = (size.w * s) / 2;
-    if (box.width + 2 * PAD <= 2 * half) centre = box.x + box.width / 2;
-    else centre = Math.min(Math.max(centre, box.x - PAD + half), box.x + box.width + PAD - half);
-    view = { s: s, x: centre - half, y: box.y - PAD };
-    applyView();
-  }
-
-  function zoomAt(px, py, factor) {
-    if (!view) return;
-    var s = Math.min(Math.max(view.s * factor, fitScale / 40), fitScale * 4);
-    var ux = view.x + px * view.s;
-    var uy = view.y + py * view.s;
-    view = { s: s, x: ux - px * s, y: uy - py * s };
-    applyView();
-  }
-
-  function zoomCentre(factor) {
-    var size = stageSize();
-    zoomAt(size.w / 2, size.h / 2, factor);
-  }
-
-  stage.addEventListener('wheel', function (e) {
-    if (!view) return;
-    e.preventDefault();
-    var r = stage.getBoundingClientRect();
-    var delta = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
-    zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(delta * 0.0015));
-  }, { passive: false });
-
-  stage.addEventListener('pointerdown', function (e) {
-    if (e.button !== 0 || !view) return;
-    drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false };
-  });
-  window.addEventListener('pointermove', function (e) {
-    if (!drag) return;
-    var dx = e.clientX - drag.x;
-    var dy = e.clientY - drag.y;
-    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 5) return;
-    drag.moved = true;
-    stage.classList.add('dragging');
-    view.x = drag.vx - dx * view.s;
-    view.y = drag.vy - dy * view.s;
-    applyView();
-  });
-  window.addEventListener('pointerup', function () {
-    if (!drag) return;
-    swallowClick = drag.moved;
-    drag = null;
-    stage.classList.remove('dragging');
-  });
-  stage.addEventListener('dblclick', function (e) {
-    e.preventDefault();
-    fit();
-  });
-  stage.addEventListener('keydown', function (e) {
-    if (e.key === '+' || e.key === '=') zoomCentre(1 / 1.25);
-    else if (e.key === '-') zoomCentre(1.25);
-    else if (e.key === '0') fit();
-    else return;
-    e.preventDefault();
-  });
-  $('zoom-in').addEventListener('click', function () { zoomCentre(1 / 1.25); });
-  $('zoom-out').addEventListener('click', function () { zoomCentre(1.25); });
-  $('zoom-fit').addEventListener('click', fit);
-  if (window.ResizeObserver) new ResizeObserver(applyView).observe(stage);
-
-  stage.addEventListener('click', function (e) {
-    if (swallowClick) {
-      swallowClick = false;
-      return;
-    }
-    var node = e.target instanceof Element ? e.target.closest('g.node[data-name]') : null;
-    if (!node) return;
-    focusOn(node.getAttribute('data-name'));
-  });
+  var requests = { graph: 0, flame: 0, top: 0, traces: 0, peek: 0, source: 0 };
 
   // ---- URL state -------------------------------------------------------------------------------
 
@@ -293,7 +46,7 @@
       if (v !== null && v !== '') options[name] = v;
     });
     var tab = q.get('tab');
-    return { tab: TABS.indexOf(tab) >= 0 ? tab : 'graph', options: options };
+    return { tab: TABS.indexOf(tab) >= 0 ? tab : 'graph', options: options, search: q.get('search') || '' };
   }
 
   function queryOf(options, extra) {
@@ -307,7 +60,10 @@
   }
 
   function pageUrl(state) {
-    return root + queryOf(state.options, state.tab === 'graph' ? {} : { tab: state.tab });
+    var extra = {};
+    if (state.tab !== 'graph') extra.tab = state.tab;
+    if (state.search) extra.search = state.search;
+    return root + queryOf(state.options, extra);
   }
 
   function go(state) {
@@ -316,39 +72,13 @@
     render();
   }
 
-  function withOptions(changes, tab) {
+  function withOptions(changes) {
     var state = readState();
     Object.keys(changes).forEach(function (k) {
       if (changes[k] === undefined || changes[k] === '') delete state.options[k];
       else state.options[k] = changes[k];
     });
-    if (tab) state.tab = tab;
     return state;
-  }
-
-  /** An RE2 regexp matching exactly `name`: every metacharacter escaped, anchored. */
-  function exactly(name) {
-    return '^' + name.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&') + '$';
-  }
-
-  /**
-   * The regexp that selects a node, by what its name is at the current granularity. pprof matches
-   * focus/list/peek against function names and source file names, so a node of the lines,
-   * filefunctions or addresses granularity ("0x4c8c9c main.f shopd/main.go:108") is selected by its
-   * function, and a file node by its path (whatever directory the profile puts in front of it).
-   */
-  function regexpFor(name) {
-    var granularity = readState().options.granularity || 'functions';
-    if (granularity === 'files') return '(^|/)' + exactly(name).slice(1);
-    var fn = name;
-    if (granularity === 'addresses') fn = fn.replace(/^[0-9a-f]+ /, '');
-    if (granularity !== 'functions' && fn.lastIndexOf(' ') > 0) fn = fn.slice(0, fn.lastIndexOf(' '));
-    return exactly(fn);
-  }
-
-  function focusOn(name) {
-    openNode(name);
-    go(withOptions({ focus: regexpFor(name) }, 'graph'));
   }
 
   // ---- fetching --------------------------------------------------------------------------------
@@ -379,6 +109,8 @@
     }
   }
 
+  var statusBox = $('status');
+
   function say(text, isError) {
     statusBox.textContent = text;
     statusBox.className = 'status' + (isError ? ' error' : '');
@@ -391,88 +123,240 @@
     element.replaceChildren(p);
   }
 
-  // ---- tabs ------------------------------------------------------------------------------------
+  /**
+   * Fetches `url` for `tab`; `use(res)` runs only if no newer request for the tab was made since.
+   * Failures show in the status line and leave the tab to be loaded again.
+   */
+  function load(tab, url, message, use, onError) {
+    var n = ++requests[tab];
+    say(message);
+    var note = '';
+    return fetchOk(url).then(function (res) {
+      note = notesOf(res);
+      return use(res, function () { return n === requests[tab]; });
+    }).then(function () {
+      if (n === requests[tab]) say(note);
+    }).catch(function (err) {
+      if (n !== requests[tab]) return;
+      loadedWith[tab] = undefined;
+      say(err.message, true);
+      if (onError) onError(err);
+    });
+  }
+
+  // ---- the search ------------------------------------------------------------------------------
+
+  var searchBox = $('search');
+  /** the text, its matcher (null when empty or invalid), and the names clicked into it, if it was built so */
+  var search = { text: '', matcher: null, picked: null };
+  /** the URL's, kept here because every name matched reads it */
+  var granularity = readState().options.granularity || 'functions';
+
+  /**
+   * What a node is called at the current granularity: a node of lines, filefunctions or addresses
+   * ("0x4c8c9c main.f shopd/main.go:108") is its function for matching and selecting, as pprof's
+   * focus matches function names; a file node is its path.
+   */
+  function functionOf(name) {
+    if (granularity === 'functions' || granularity === 'files') return name.replace(/ \((partial-)?inline\)$/, '');
+    var fn = name;
+    if (granularity === 'addresses') fn = fn.replace(/^[0-9a-f]+ /, '');
+    if (fn.lastIndexOf(' ') > 0) fn = fn.slice(0, fn.lastIndexOf(' '));
+    return fn;
+  }
+
+  /** The regexp that selects a node: its function exactly, or a file by its path. */
+  function regexpFor(name) {
+    if (granularity === 'files') return '(^|/)' + hp.match.exactly(name).slice(1);
+    return hp.match.exactly(functionOf(name));
+  }
+
+  function matches(name) {
+    return search.matcher !== null && (search.matcher.test(name) || search.matcher.test(functionOf(name)));
+  }
+
+  function compileSearch(text) {
+    if (text === '') return { matcher: null, error: null };
+    try {
+      return { matcher: hp.match.compile(text), error: null };
+    } catch (err) {
+      return { matcher: null, error: err.message };
+    }
+  }
+
+  /** Sets the search (typed, or built from `picked` names), marks every view, keeps it in the URL. */
+  function setSearch(text, picked) {
+    if (text === search.text && picked === search.picked) return;
+    var compiled = compileSearch(text);
+    search = { text: text, matcher: compiled.matcher, picked: picked, error: compiled.error };
+    if (searchBox.value !== text) searchBox.value = text;
+    searchBox.setAttribute('aria-invalid', String(compiled.error !== null));
+    document.querySelectorAll('[data-refine]').forEach(function (b) { b.disabled = search.matcher === null; });
+    var state = readState();
+    if (state.search !== text) {
+      state.search = text;
+      history.replaceState(null, '', pageUrl(state));
+      renderShare(state);
+    }
+    markAll();
+    var tab = state.tab;
+    if (tab === 'peek' || tab === 'source') renderTab(state);
+  }
+
+  /** A function clicked in a view: in or out of the search, which then selects exactly the picked ones. */
+  function pick(name, on) {
+    var picked = new Set(search.picked || []);
+    var re = regexpFor(name);
+    if (on === undefined) on = !picked.has(re);
+    if (on) picked.add(re);
+    else picked.delete(re);
+    setSearch(Array.from(picked).join('|'), picked.size > 0 ? picked : null);
+  }
+
+  var searchTimer = null;
+  searchBox.addEventListener('input', function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () { setSearch(searchBox.value.trim(), null); }, SEARCH_DELAY_MS);
+  });
+  searchBox.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter') {
+      clearTimeout(searchTimer);
+      setSearch(searchBox.value.trim(), null);
+    }
+  });
+
+  var counts = {};
+
+  /** Marks what matches in every view, and says how much in the current one. */
+  function markAll() {
+    counts.graph = graph.highlight(search.matcher ? matches : null);
+    flame.setMatcher(search.matcher ? { test: matches } : null);
+    counts.top = markTop();
+    renderTraces();
+    renderSearchInfo();
+  }
+
+  function renderSearchInfo() {
+    var info = $('search-info');
+    info.className = 'search-info' + (search.error ? ' error' : '');
+    if (search.error) {
+      info.textContent = search.error;
+      return;
+    }
+    if (!search.matcher) {
+      info.textContent = '';
+      return;
+    }
+    var tab = readState().tab;
+    var plural = function (n, what) { return n + ' ' + what + (n === 1 ? '' : 's'); };
+    if (tab === 'graph') info.textContent = plural(counts.graph || 0, 'node');
+    else if (tab === 'top') info.textContent = plural(counts.top || 0, 'row');
+    else if (tab === 'traces') info.textContent = plural(counts.traces || 0, 'trace');
+    else if (tab === 'flame') info.textContent = $('flame-matched').textContent.replace(/^Matched: /, '');
+    else info.textContent = '';
+  }
+
+  // ---- refine ----------------------------------------------------------------------------------
+
+  document.querySelectorAll('[data-refine]').forEach(function (button) {
+    button.disabled = true;
+    button.addEventListener('click', function () {
+      if (!search.matcher) return;
+      var option = button.getAttribute('data-refine');
+      var regex = search.text;
+      // The search is spent: what it matched is now the view's options.
+      setSearch('', null);
+      var state = readState();
+      var old = state.options[option];
+      state.options[option] = ACCUMULATE[option] && old ? old + '|' + regex : regex;
+      go(state);
+    });
+  });
+
+  // ---- the graph tab ---------------------------------------------------------------------------
+
+  var stage = $('graph-stage');
+  var graph = hp.createGraphView(stage, function (name) { pick(name); });
+  $('zoom-in').addEventListener('click', graph.zoomIn);
+  $('zoom-out').addEventListener('click', graph.zoomOut);
+  $('zoom-fit').addEventListener('click', graph.fit);
 
   function loadGraph(q) {
-    var n = ++requests.graph;
-    say('Laying out the call graph…');
     stage.setAttribute('aria-busy', 'true');
-    var note = '';
-    return fetchOk(root + '/graph.svg' + q).then(function (res) { note = notesOf(res); return res.text(); }).then(function (text) {
-      if (n !== requests.graph) return;
-      stage.replaceChildren(buildGraph(parseSvg(text)));
-      firstView();
-      markSelected();
-      stage.setAttribute('data-query', q);
-      say(note);
-    }).catch(function (err) {
-      if (n !== requests.graph) return;
-      loadedWith.graph = undefined;
-      view = null;
+    return load('graph', root + '/graph.svg' + q, 'Laying out the call graph…', function (res, current) {
+      return res.text().then(function (text) {
+        if (!current()) return;
+        graph.show(text);
+        counts.graph = graph.highlight(search.matcher ? matches : null);
+        stage.setAttribute('data-query', q);
+        renderSearchInfo();
+      });
+    }, function (err) {
+      graph.clear();
       showIn(stage, err.message);
-      say(err.message, true);
     }).finally(function () {
-      if (n === requests.graph) stage.removeAttribute('aria-busy');
+      stage.removeAttribute('aria-busy');
     });
   }
 
+  // ---- the flame tab ---------------------------------------------------------------------------
+
+  var flame = hp.createFlameView({
+    panel: $('panel-flame'),
+    main: $('flame-main'),
+    callers: $('flame-callers'),
+    callees: $('flame-callees'),
+    sandwich: $('flame-sandwich'),
+    sandwichName: $('sandwich-name'),
+    sandwichClose: $('sandwich-close'),
+    crumbs: $('flame-crumbs'),
+    reset: $('flame-reset'),
+    matched: $('flame-matched'),
+    details: $('flame-details'),
+    table: $('flame-table'),
+    tableBody: $('flame-table').querySelector('tbody'),
+    tableMore: $('flame-table-more'),
+    tableToggle: $('flame-table-toggle'),
+    layout: $('panel-flame').querySelector('.flame-layout')
+  }, {
+    pick: function (name, on) { pick(name, on); }
+  });
+
   function loadFlame(q) {
-    var n = ++requests.flame;
-    var url = root + '/flame.svg' + q;
-    say('Drawing the flame graph…');
-    // Checked first so that an error shows as a sentence, not as JSON inside the frame; the frame's
-    // own request then comes from the artifact cache.
-    return fetchOk(url).then(function (res) {
-      if (n !== requests.flame) return;
-      $('flame-frame').src = url;
-      say(notesOf(res));
-    }).catch(function (err) {
-      if (n !== requests.flame) return;
-      loadedWith.flame = undefined;
-      say(err.message, true);
-    });
+    return load('flame', root + '/flame.json' + q, 'Drawing the flame graph…', function (res, current) {
+      return res.json().then(function (data) {
+        if (!current()) return;
+        flame.load(data);
+        flame.setMatcher(search.matcher ? { test: matches } : null);
+        renderSearchInfo();
+      });
+    }, function () { flame.clear(); });
   }
+
+  if (window.ResizeObserver) {
+    var resizeTimer = null;
+    new ResizeObserver(function () {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(flame.redraw, 100);
+    }).observe($('flame-main').parentNode);
+  }
+
+  // ---- the top tab -----------------------------------------------------------------------------
 
   var topReport = null;
   var topSort = null;
 
   function loadTop(q) {
-    var n = ++requests.top;
-    say('Loading top…');
-    var note = '';
-    return fetchOk(root + '/top.json' + q).then(function (res) { note = notesOf(res); return res.json(); }).then(function (report) {
-      if (n !== requests.top) return;
-      topReport = withPercentTexts(report);
-      $('top-header').textContent = (report.header || []).join('\n');
-      renderTop();
-      say(note);
-    }).catch(function (err) {
-      if (n !== requests.top) return;
-      loadedWith.top = undefined;
+    return load('top', root + '/top.json' + q, 'Loading top…', function (res, current) {
+      return res.json().then(function (report) {
+        if (!current()) return;
+        topReport = withPercentTexts(report);
+        $('top-header').textContent = (report.header || []).join('\n');
+        renderTop();
+      });
+    }, function () {
       $('top-table').querySelector('tbody').replaceChildren();
-      say(err.message, true);
     });
-  }
-
-  /**
-   * pprof's Percentage, as -top prints it (trimmed): "100%" within ±0.05 of it, two decimals from
-   * 1%, else Go's %.2g ("0.94%", "0.5%", "0%", "1.2e-05%"). The sign is dropped, as pprof does.
-   */
-  function percentage(value, total) {
-    var ratio = total !== 0 ? Math.abs(value / total) * 100 : 0;
-    if (ratio >= 99.95 && ratio <= 100.05) return '100%';
-    if (ratio >= 1) return ratio.toFixed(2) + '%';
-    return goG2(ratio) + '%';
-  }
-
-  /** Go's strconv.FormatFloat(x, 'g', 2, 64) for 0 ≤ x < 1. */
-  function goG2(x) {
-    if (x === 0) return '0';
-    var m = /^(\d)(?:\.(\d))?e([+-]\d+)$/.exec(x.toExponential(1));
-    var digits = m[1] + (m[2] && m[2] !== '0' ? '.' + m[2] : '');
-    var exp = Number(m[3]);
-    if (exp < -4 || exp >= 2) return digits + 'e' + (exp < 0 ? '-' : '+') + (Math.abs(exp) < 10 ? '0' : '') + Math.abs(exp);
-    return x.toFixed(Math.max(0, 1 - exp)).replace(/\.?0+$/, '');
   }
 
   /** Adds each row's percentages as -top prints them; sum% needs the rows in pprof's order. */
@@ -481,9 +365,9 @@
     var sum = 0;
     (report.rows || []).forEach(function (r) {
       sum += Number(r.flat);
-      r.flatPercentText = percentage(Number(r.flat), total);
-      r.sumPercentText = percentage(sum, total);
-      r.cumPercentText = percentage(Number(r.cum), total);
+      r.flatPercentText = fmt.percent(Number(r.flat), total);
+      r.sumPercentText = fmt.percent(sum, total);
+      r.cumPercentText = fmt.percent(Number(r.cum), total);
     });
     return report;
   }
@@ -512,6 +396,7 @@
     var fragment = document.createDocumentFragment();
     rows.slice(0, MAX_TOP_ROWS).forEach(function (r) {
       var tr = document.createElement('tr');
+      tr.setAttribute('data-name', r.name);
       cell(tr, r.flatText, 'num');
       cell(tr, r.flatPercentText, 'num');
       cell(tr, r.sumPercentText, 'num');
@@ -520,9 +405,9 @@
       var td = cell(tr, '', 'name');
       var b = document.createElement('button');
       b.type = 'button';
-      b.title = 'Focus the call graph on this function';
+      b.title = 'Select this function (the search shows it in every view)';
       b.textContent = r.name;
-      b.addEventListener('click', function () { focusOn(r.name); });
+      b.addEventListener('click', function () { pick(r.name); });
       td.appendChild(b);
       if (r.inline) {
         var span = document.createElement('span');
@@ -540,6 +425,19 @@
       if (topSort && th.getAttribute('data-key') === topSort.key) th.setAttribute('aria-sort', topSort.dir);
       else th.removeAttribute('aria-sort');
     });
+    counts.top = markTop();
+    renderSearchInfo();
+  }
+
+  function markTop() {
+    var n = 0;
+    $('top-table').querySelectorAll('tbody tr').forEach(function (tr) {
+      var on = matches(tr.getAttribute('data-name'));
+      tr.classList.toggle('match', on);
+      if (on) n++;
+    });
+    $('panel-top').classList.toggle('searching', search.matcher !== null);
+    return n;
   }
 
   $('top-table').querySelectorAll('th').forEach(function (th) {
@@ -551,83 +449,170 @@
     });
   });
 
+  // ---- text reports: traces, peek, source ------------------------------------------------------
+
+  /** A frame line of -traces or peek: the function after the value column ("     10ms   main.f"). */
+  function traceName(line) {
+    if (line.length <= 13 || line.slice(10, 13) !== '   ') return null;
+    return line.slice(13).replace(/ \((partial-)?inline\)$/, '');
+  }
+
+  /**
+   * Lines as block elements, those naming a match highlighted. `linkOf` (peek) names the function a
+   * line can take the search to.
+   */
+  function appendLines(into, lines, nameOf, linkOf) {
+    lines.forEach(function (line) {
+      var div = document.createElement('div');
+      div.textContent = line === '' ? '\u00a0' : line;
+      var name = nameOf(line);
+      if (name !== null && matches(name)) div.className = 'hit';
+      var link = linkOf ? linkOf(line) : null;
+      if (link !== null) {
+        div.classList.add('link');
+        div.setAttribute('data-name', link);
+        div.title = 'Peek at ' + link;
+      }
+      into.appendChild(div);
+    });
+  }
+
+  var SEPARATOR = /^-+\+-+$/;
+  var traces = null;
+
   function loadTraces(q) {
-    var n = ++requests.traces;
-    say('Loading traces…');
-    var note = '';
-    return fetchOk(root + '/traces.txt' + q).then(function (res) { note = notesOf(res); return res.text(); }).then(function (text) {
-      if (n !== requests.traces) return;
-      $('traces').textContent = text;
-      say(note);
-    }).catch(function (err) {
-      if (n !== requests.traces) return;
-      loadedWith.traces = undefined;
-      $('traces').textContent = '';
-      say(err.message, true);
+    return load('traces', root + '/traces.txt' + q, 'Loading traces…', function (res, current) {
+      return res.text().then(function (text) {
+        if (!current()) return;
+        var lines = text.replace(/\n$/, '').split('\n');
+        var first = lines.findIndex(function (l) { return SEPARATOR.test(l); });
+        var blocks = [];
+        var block = null;
+        lines.slice(first < 0 ? lines.length : first).forEach(function (l) {
+          if (SEPARATOR.test(l)) {
+            block = { lines: [], names: [] };
+            blocks.push(block);
+          } else if (block) {
+            block.lines.push(l);
+            var name = traceName(l);
+            if (name !== null) block.names.push(name);
+          }
+        });
+        if (block && block.lines.length === 0) blocks.pop();
+        traces = { header: lines.slice(0, first < 0 ? lines.length : first), separator: first < 0 ? '' : lines[first], blocks: blocks, shown: TRACES_PAGE };
+        renderTraces();
+      });
+    }, function () {
+      traces = null;
+      $('traces').replaceChildren();
     });
   }
 
-  var LOADERS = { graph: loadGraph, flame: loadFlame, top: loadTop, traces: loadTraces };
-
-  // ---- the node side panel: lines (list) and callers/callees (peek) ------------------------------
-
-  function openNode(name) {
-    selectedName = name;
-    $('node-panel').hidden = false;
-    $('node-name').textContent = name;
-    markSelected();
-    if (panelMode) showNodeReport(panelMode);
-    else $('node-output').textContent = '';
-  }
-
-  function closeNode() {
-    selectedName = null;
-    panelMode = null;
-    $('node-panel').hidden = true;
-    markSelected();
-    applyView();
-  }
-
-  function markSelected() {
-    stage.querySelectorAll('g.node[data-name]').forEach(function (g) {
-      g.classList.toggle('selected', selectedName !== null && g.getAttribute('data-name') === selectedName);
+  function renderTraces() {
+    if (!traces) return;
+    var only = $('traces-only').checked && search.matcher !== null;
+    var hits = 0;
+    var list = traces.blocks.filter(function (b) {
+      var hit = search.matcher !== null && b.names.some(matches);
+      if (hit) hits++;
+      return !only || hit;
     });
-  }
-
-  function showNodeReport(mode) {
-    if (!selectedName) return;
-    panelMode = mode;
-    $('node-lines').setAttribute('aria-pressed', String(mode === 'lines'));
-    $('node-peek').setAttribute('aria-pressed', String(mode === 'peek'));
-    var n = ++requests.node;
-    var out = $('node-output');
-    out.textContent = 'Loading…';
-    var options = readState().options;
-    var url = mode === 'lines'
-      ? root + '/list.txt' + queryOf(options, { list: regexpFor(selectedName) })
-      : root + '/peek.txt' + queryOf(options, { peek: regexpFor(selectedName) });
-    fetchOk(url).then(function (res) { return res.text(); }).then(function (text) {
-      if (n === requests.node) out.textContent = text !== '' ? text : 'pprof prints nothing for this ' + (mode === 'lines' ? 'list' : 'peek') + '.';
-    }).catch(function (err) {
-      if (n === requests.node) out.textContent = err.message;
+    counts.traces = hits;
+    var out = document.createDocumentFragment();
+    appendLines(out, traces.header, function () { return null; });
+    list.slice(0, traces.shown).forEach(function (b) {
+      var div = document.createElement('div');
+      div.className = 'trace';
+      appendLines(div, [traces.separator], function () { return null; });
+      appendLines(div, b.lines, traceName);
+      out.appendChild(div);
     });
+    $('traces').replaceChildren(out);
+    var n = traces.blocks.length;
+    $('traces-info').textContent = n + ' trace' + (n === 1 ? '' : 's') + (search.matcher ? ', ' + hits + ' matching the search' : '');
+    var more = $('traces-more');
+    more.hidden = list.length <= traces.shown;
+    more.textContent = 'Show more traces (' + Math.min(traces.shown, list.length) + ' of ' + list.length + ' shown)';
+    renderSearchInfo();
   }
 
-  $('node-lines').addEventListener('click', function () { showNodeReport('lines'); });
-  $('node-peek').addEventListener('click', function () { showNodeReport('peek'); });
-  $('node-focus').addEventListener('click', function () { if (selectedName) focusOn(selectedName); });
-  $('node-ignore').addEventListener('click', function () {
-    if (selectedName) go(withOptions({ ignore: regexpFor(selectedName), focus: undefined }, 'graph'));
+  $('traces-more').addEventListener('click', function () {
+    traces.shown += TRACES_PAGE;
+    renderTraces();
   });
-  $('node-close').addEventListener('click', closeNode);
-  document.addEventListener('keydown', function (e) {
-    if (e.key === 'Escape' && selectedName !== null) closeNode();
+  $('traces-only').addEventListener('change', renderTraces);
+
+  /** Peek and Source report on what the search matches: with none, they say how to give one. */
+  function loadReportOn(tab, artifact, option, hint) {
+    return function (q) {
+      var box = $(tab);
+      var regex = readState().search;
+      $(tab + '-hint').textContent = regex === '' ? hint.empty : hint.some;
+      if (regex === '') {
+        box.replaceChildren();
+        say('');
+        return Promise.resolve();
+      }
+      var extra = {};
+      extra[option] = regex;
+      return load(tab, root + '/' + artifact + queryOf(readState().options, extra), 'Loading ' + tab + '…', function (res, current) {
+        return res.text().then(function (text) {
+          if (!current()) return;
+          box.replaceChildren();
+          if (text === '') box.textContent = 'pprof prints nothing here: no function matches, or none has samples.';
+          else if (tab === 'peek') appendLines(box, text.replace(/\n$/, '').split('\n'), peekName, peekContext);
+          else appendLines(box, text.replace(/\n$/, '').split('\n'), routineName);
+        });
+      }, function (err) { showIn(box, err.message); });
+    };
+  }
+
+  /** The function a peek line is about: after "| " (its callers and callees are indented). */
+  function peekName(line) {
+    var bar = line.indexOf('| ');
+    if (bar < 0) return null;
+    var name = line.slice(bar + 2);
+    return /^\s/.test(name) ? null : name.replace(/ \((partial-)?inline\)$/, '');
+  }
+
+  /** A caller or callee in a peek (indented after "|"): clicking it peeks at that function instead. */
+  function peekContext(line) {
+    var m = /\|   (\S.*)$/.exec(line);
+    return m ? m[1].replace(/ \((partial-)?inline\)$/, '') : null;
+  }
+
+  $('peek').addEventListener('click', function (e) {
+    var line = e.target instanceof Element ? e.target.closest('.link[data-name]') : null;
+    if (!line) return;
+    var re = regexpFor(line.getAttribute('data-name'));
+    setSearch(re, new Set([re]));
   });
+
+  /** The function a list line introduces: "ROUTINE ======== main.f in file.go". */
+  function routineName(line) {
+    var m = /^ROUTINE =+ (.*) in .*$/.exec(line);
+    return m ? m[1] : null;
+  }
+
+  var SELECT_HINT = 'Search (RE2) above, or click functions in any view to add them to the search.';
+  var loadPeek = loadReportOn('peek', 'peek.txt', 'peek', {
+    empty: 'Peek shows the callers and callees of the functions the search matches. ' + SELECT_HINT,
+    some: 'Callers and callees of what the search matches (pprof -peek).'
+  });
+  var loadSource = loadReportOn('source', 'list.txt', 'list', {
+    empty: 'Source shows the lines of the functions the search matches, with their costs. ' + SELECT_HINT,
+    some: 'Each line of what the search matches, with its costs (pprof -list). A link stores the profile, not its source files, ' +
+      'so "could not find file" stands where the code would: to see it, send the profile with a sources archive to ' +
+      '/v1/render?format=list&list=… (form field "sources"), or run hotpath -list=… -source_path=DIR.'
+  });
+
+  var LOADERS = { graph: loadGraph, flame: loadFlame, top: loadTop, traces: loadTraces, peek: loadPeek, source: loadSource };
 
   // ---- options form ----------------------------------------------------------------------------
 
   var form = $('options');
   var sampleSelect = $('opt-sample_index');
+  var FILTERS = ['focus', 'ignore', 'hide', 'show', 'show_from'];
 
   /** meta.json names the default sample type (older answers gave its index). */
   function defaultSampleType() {
@@ -673,9 +658,7 @@
     sampleSelect.value = wanted;
     $('opt-nodecount').value = o.nodecount || '';
     $('opt-granularity').value = o.granularity && o.granularity !== 'functions' ? o.granularity : '';
-    $('opt-focus').value = o.focus || '';
-    $('opt-ignore').value = o.ignore || '';
-    $('opt-hide').value = o.hide || '';
+    FILTERS.forEach(function (name) { $('opt-' + name).value = o[name] || ''; });
     var cmp = compareTarget(o);
     $('opt-compare').value = cmp ? cmp.id : '';
     $('opt-compare-mode').value = cmp ? cmp.mode : 'diff_base';
@@ -695,9 +678,9 @@
     if (sample && sample !== defaultSampleType()) options.sample_index = sample;
     var nodecount = $('opt-nodecount').value.trim();
     if (nodecount) options.nodecount = nodecount;
-    var granularity = $('opt-granularity').value;
-    if (granularity) options.granularity = granularity;
-    ['focus', 'ignore', 'hide'].forEach(function (name) {
+    var chosen = $('opt-granularity').value;
+    if (chosen) options.granularity = chosen;
+    FILTERS.forEach(function (name) {
       var v = $('opt-' + name).value.trim();
       if (v) options[name] = v;
     });
@@ -715,7 +698,8 @@
       say(err.message, true);
       return;
     }
-    go({ tab: readState().tab, options: options });
+    var state = readState();
+    go({ tab: state.tab, options: options, search: state.search });
   }
 
   form.addEventListener('submit', function (e) {
@@ -725,7 +709,7 @@
   sampleSelect.addEventListener('change', submitOptions);
   $('opt-granularity').addEventListener('change', submitOptions);
   $('reset').addEventListener('click', function () {
-    go({ tab: readState().tab, options: {} });
+    go({ tab: readState().tab, options: {}, search: '' });
   });
 
   // ---- diff banner -----------------------------------------------------------------------------
@@ -760,10 +744,16 @@
     return location.origin + path;
   }
 
+  /** Image alt text for Markdown: the page's OpenGraph title without Markdown's brackets. */
+  function cardAlt() {
+    var og = document.querySelector('meta[property="og:title"]');
+    var text = (og && og.getAttribute('content')) || 'profile';
+    return text.replace(/[[\]()\\<>\u0000-\u001f]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+  }
+
   function renderShare(state) {
-    var png = absolute(root + '/graph.png' + queryOf(state.options));
-    var view = absolute(pageUrl(state));
-    $('markdown').value = '[![call graph](' + png + ')](' + view + ')';
+    var card = absolute(root + '/card.png' + queryOf(state.options));
+    $('markdown').value = '[![' + cardAlt() + '](' + card + ')](' + absolute(pageUrl(state)) + ')';
   }
 
   function copy(text) {
@@ -791,7 +781,7 @@
   $('copy-markdown').addEventListener('click', function () { copy($('markdown').value); });
   $('markdown').addEventListener('focus', function () { $('markdown').select(); });
 
-  // ---- putting it together ---------------------------------------------------------------------
+  // ---- tabs and keys ---------------------------------------------------------------------------
 
   function selectTab(tab) {
     TABS.forEach(function (t) {
@@ -820,20 +810,60 @@
     $('tab-' + TABS[i]).click();
   });
 
+  function typing(target) {
+    return target instanceof Element && (target.closest('input, textarea, select') !== null || target.isContentEditable);
+  }
+
+  document.addEventListener('keydown', function (e) {
+    if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !typing(e.target)) {
+      e.preventDefault();
+      searchBox.focus();
+      searchBox.select();
+      return;
+    }
+    if (e.key !== 'Escape') return;
+    // Escape undoes the nearest thing: the flame graph's zoom or sandwich, else the search.
+    if (e.target === searchBox) {
+      if (searchBox.value !== '') setSearch('', null);
+      else searchBox.blur();
+      e.preventDefault();
+      return;
+    }
+    if (readState().tab === 'flame' && flame.escape()) {
+      e.preventDefault();
+      return;
+    }
+    if (search.text !== '') {
+      setSearch('', null);
+      e.preventDefault();
+    }
+  });
+
+  // ---- putting it together ---------------------------------------------------------------------
+
+  /** Loads the tab if its options (or, for peek and source, the search) changed since it last was. */
+  function renderTab(state) {
+    var q = queryOf(state.options);
+    var key = state.tab === 'peek' || state.tab === 'source' ? q + '\u0000' + state.search : q;
+    if (loadedWith[state.tab] !== key) {
+      loadedWith[state.tab] = key;
+      LOADERS[state.tab](q);
+    } else if (state.tab === 'graph') {
+      graph.fitIfUnplaced();
+    }
+  }
+
   function render() {
     var state = readState();
+    granularity = state.options.granularity || 'functions';
     fillForm(state);
     selectTab(state.tab);
     renderShare(state);
     renderDiff(state);
-    var q = queryOf(state.options);
-    if (loadedWith[state.tab] !== q) {
-      loadedWith[state.tab] = q;
-      LOADERS[state.tab](q);
-    } else if (state.tab === 'graph') {
-      applyView();
-    }
-    if (state.tab === 'graph' && view === null && currentSvg()) fit();
+    if (state.search !== search.text) setSearch(state.search, null);
+    renderTab(state);
+    if (state.tab === 'flame') flame.redraw();
+    renderSearchInfo();
   }
 
   window.addEventListener('popstate', render);
@@ -847,4 +877,4 @@
     say(err.message, true);
   });
   render();
-})();
+})(window.hotpath = window.hotpath || {});

@@ -7,7 +7,9 @@
  * numbers in the sample type's unit; the page formats them with `unit` as pprof would (scale()).
  */
 import { unitScale } from '../format/units.js';
+import type { Profile } from '../profile/model.js';
 import { ROOT_COLOR, diffColor, hotColor, packageColor } from './colors.js';
+import { StackNamer } from './stacks.js';
 import type { FlamePalette } from './svg.js';
 import { walkFlameTree, type FlameTree } from './tree.js';
 
@@ -39,6 +41,22 @@ export interface FlameData {
   weight?: number[];
   /** diff only: the same sum over the base */
   base?: number[];
+  /**
+   * Per name, over the whole profile (frames too narrow to draw included): the samples whose leaf
+   * it is (flat) and those whose stack it is on (cum, once per sample however often it recurs).
+   * The root's entry is 0.
+   */
+  flat: number[];
+  cum: number[];
+  /** diff only: cum over the base */
+  baseCum?: number[];
+}
+
+/** The profiles the tree was built from, for the per-function totals. */
+export interface FlameSources {
+  profile: Profile;
+  base?: Profile;
+  valueIndex: number;
 }
 
 /** "rgb(12,34,56)" → "#0c2238": a third of the bytes, for thousands of names. */
@@ -48,7 +66,32 @@ function hex(rgb: string): string {
   return '#' + m.slice(1, 4).map((c) => Number(c).toString(16).padStart(2, '0')).join('');
 }
 
-export function flameData(tree: FlameTree, palette: FlamePalette = 'package'): FlameData {
+/**
+ * flat and cum of every name in `ids` (others are skipped) over the samples of `p`, named as the tree
+ * names frames (stacks.ts), so the numbers are the flame graph's own.
+ */
+function functionTotals(p: Profile, valueIndex: number, ids: Map<string, number>, size: number): { flat: number[]; cum: number[] } {
+  const flat = new Array<number>(size).fill(0);
+  const cum = new Array<number>(size).fill(0);
+  const stamp = new Int32Array(size).fill(-1);
+  const namer = new StackNamer();
+  p.samples.forEach((sample, s) => {
+    const v = sample.values[valueIndex] ?? 0;
+    if (v === 0) return;
+    const frames = namer.frames(sample);
+    for (const name of frames) {
+      const id = ids.get(name);
+      if (id === undefined || stamp[id] === s) continue;
+      stamp[id] = s;
+      cum[id]! += v;
+    }
+    const leaf = frames.length > 0 ? ids.get(frames[frames.length - 1]!) : undefined;
+    if (leaf !== undefined) flat[leaf]! += v;
+  });
+  return { flat, cum };
+}
+
+export function flameData(tree: FlameTree, sources: FlameSources, palette: FlamePalette = 'package'): FlameData {
   const names: string[] = [];
   const colors: string[] = [];
   const ids = new Map<string, number>();
@@ -78,6 +121,8 @@ export function flameData(tree: FlameTree, palette: FlamePalette = 'package'): F
     if (node.weight !== node.value) signed = true;
     if (tree.diff) base.push(node.base ?? 0);
   });
+  const totals = functionTotals(sources.profile, sources.valueIndex, ids, names.length);
+  const baseTotals = sources.base && functionTotals(sources.base, sources.valueIndex, ids, names.length);
   return {
     version: 1,
     type: tree.valueType.type,
@@ -94,5 +139,8 @@ export function flameData(tree: FlameTree, palette: FlamePalette = 'package'): F
     self,
     ...(signed ? { weight } : {}),
     ...(tree.diff ? { base } : {}),
+    flat: totals.flat,
+    cum: totals.cum,
+    ...(baseTotals ? { baseCum: baseTotals.cum } : {}),
   };
 }

@@ -6,14 +6,17 @@
  * Everything else the page shows it fetches from the /p/{id}/… artifact routes (src/server/links/)
  * and builds with createElement/textContent (templates/viewer.js).
  *
- * The script and stylesheet are served from content-hashed paths (/assets/viewer.<hash>.js) with a
- * year-long immutable cache and Subresource Integrity, so the page's CSP can be strict:
+ * The scripts and the stylesheet are served from content-hashed paths (/assets/viewer.<hash>.js)
+ * with a year-long immutable cache and Subresource Integrity, so the page's CSP can be strict:
  * script-src 'self', no inline code at all, and Trusted Types enforced — no innerHTML anywhere; the
  * single place markup is parsed (the call graph SVG, into an inert document that the page then
- * rebuilds from an allowlist) goes through one named policy.
+ * rebuilds from an allowlist) goes through one named policy. One of the scripts is re2js itself
+ * (from node_modules, as the server runs it), so the page's search means what focus= means.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import { profileTypeName } from '../pipeline/context.js';
 import { isProfileId } from '../store/index.js';
@@ -51,14 +54,15 @@ interface Asset {
 
 export interface Viewer {
   template: string;
-  js: Asset;
+  /** in the order the page runs them: each puts its part on window.hotpath for the next */
+  scripts: Asset[];
   css: Asset;
 }
 
 export const TEMPLATES_DIR = new URL('../../../templates/', import.meta.url);
 
 /**
- * The page's policy. `trusted-types hotpath-svg` names the one policy viewer.js creates (for
+ * The page's policy. `trusted-types hotpath-svg` names the one policy viewer-graph.js creates (for
  * DOMParser on the graph SVG); `require-trusted-types-for 'script'` makes every other HTML sink
  * (innerHTML, outerHTML, insertAdjacentHTML, document.write) throw instead of parsing.
  */
@@ -68,7 +72,6 @@ export const VIEWER_CSP = [
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
-  "frame-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -78,7 +81,7 @@ export const VIEWER_CSP = [
 ].join('; ');
 
 /** Report options the page keeps in its URL and hands on to the artifacts (the rest is page state). */
-export const VIEWER_OPTION_NAMES = ['sample_index', 'nodecount', 'focus', 'ignore', 'hide', 'show', 'show_from', 'granularity', 'base', 'diff_base'] as const;
+export const VIEWER_OPTION_NAMES = ['sample_index', 'nodecount', 'focus', 'ignore', 'hide', 'show', 'show_from', 'granularity', 'minwidth', 'base', 'diff_base'] as const;
 
 function asset(name: string, contentType: string, body: Buffer): Asset {
   const digest = createHash('sha256').update(body).digest();
@@ -91,10 +94,20 @@ function asset(name: string, contentType: string, body: Buffer): Asset {
   };
 }
 
+/** The page's scripts, in order: RE2 first (the search), then helpers, then the views, then the page. */
+const SCRIPTS = ['viewer-format.js', 'viewer-graph.js', 'viewer-flame.js', 'viewer.js'];
+const JS = 'text/javascript; charset=utf-8';
+
+/** re2js's browser build (a UMD bundle that sets window.RE2JS), beside the module Node resolves. */
+function re2jsBundle(): Buffer {
+  const main = createRequire(import.meta.url).resolve('re2js');
+  return readFileSync(new URL('index.umd.js', pathToFileURL(main)));
+}
+
 export function loadViewer(dir: URL = TEMPLATES_DIR): Viewer {
   return {
     template: readFileSync(new URL('viewer.html', dir), 'utf8'),
-    js: asset('viewer.js', 'text/javascript; charset=utf-8', readFileSync(new URL('viewer.js', dir))),
+    scripts: [asset('re2js.js', JS, re2jsBundle()), ...SCRIPTS.map((name) => asset(name, JS, readFileSync(new URL(name, dir))))],
     css: asset('viewer.css', 'text/css; charset=utf-8', readFileSync(new URL('viewer.css', dir))),
   };
 }
@@ -193,8 +206,9 @@ export function renderViewerPage(viewer: Viewer, meta: ViewerMeta, ctx: PageCont
     og_url: escapeHtml(pageQuery === '' ? base : `${base}?${pageQuery}`),
     profile_id: escapeHtml(id),
     facts: factsHtml,
-    js_src: escapeHtml(viewer.js.path),
-    js_integrity: escapeHtml(viewer.js.integrity),
+    scripts: viewer.scripts
+      .map((a) => `<script src="${escapeHtml(a.path)}" integrity="${escapeHtml(a.integrity)}" defer></script>`)
+      .join('\n'),
     css_href: escapeHtml(viewer.css.path),
     css_integrity: escapeHtml(viewer.css.integrity),
   };
@@ -221,7 +235,7 @@ export function viewerRoutes(deps: ViewerDeps): Router {
   const viewer = deps.viewer ?? loadViewer();
   const router = express.Router({ strict: true });
 
-  for (const a of [viewer.js, viewer.css]) {
+  for (const a of [...viewer.scripts, viewer.css]) {
     router.get(a.path, (_req: Request, res: Response) => {
       res.locals['route'] = '/assets/viewer';
       res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');

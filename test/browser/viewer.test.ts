@@ -1,94 +1,36 @@
 /**
- * The viewer page of a shared profile, end to end in headless Chromium: a real server (render
- * workers, a SQLite store in a temp directory), the upload through GET /'s "Upload & share", the
- * page at /p/{id} and its tabs, and a profile whose names are markup.
+ * The viewer page of a shared profile, end to end in headless Chromium: the upload through GET /'s
+ * "Upload & share", the page at /p/{id}, its graph (selecting nodes, refining), Top, the options in
+ * the URL, comparing with another profile, a profile whose names are markup, and the unfurl card.
+ * The flame graph, search, Peek, Source, Traces and keys are in views.test.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { parseOptions } from '../../src/options.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { loadReportInput, produceReport } from '../../src/reports.js';
-import { startServer, type RunningServer } from '../../src/server/app.js';
-import { openStore } from '../../src/store/index.js';
-import { launchChromium } from '../support/browser.js';
-import { CORPUS } from '../server/support.js';
+import { graphFor, graphNodes, newPage, profilePath, shot, SHOTS, startHarness, upload as uploadTo, type ViewerHarness } from './page-support.js';
 
-const CPU = path.join(CORPUS, 'profiles/shopd/cpu.pb.gz');
-const HOSTILE = path.join(CORPUS, 'bad/hostile-names.pb.gz');
+const CPU = profilePath('profiles/shopd/cpu.pb.gz');
+const HOSTILE = profilePath('bad/hostile-names.pb.gz');
 const ID_PATH = /\/p\/([A-Za-z0-9_-]{22})$/;
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'hotpath-viewer-'));
-let server: RunningServer;
-let browser: Browser;
+let h: ViewerHarness;
 /** the shopd CPU profile's id, once the first test has uploaded it through the page */
 let cpuId = '';
 
 before(async () => {
-  // The store is named explicitly (not through process.env), so DATABASE_URL in CI does not apply here.
-  [server, browser] = await Promise.all([
-    startServer(
-      { port: 0, host: '127.0.0.1', log: false, renderWorkers: 2, shutdownGraceMs: 2000 },
-      { openStore: () => openStore({ HOTPATH_DATA: dataDir }) },
-    ).then(async (s) => {
-      await s.ready();
-      return s;
-    }),
-    launchChromium(),
-  ]);
+  h = await startHarness();
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.shutdown();
-  rmSync(dataDir, { recursive: true, force: true });
+  await h?.close();
 });
 
-interface Watched {
-  page: Page;
-  /** uncaught errors, CSP and Trusted Types violations, dialogs: each one fails the test */
-  problems: string[];
-}
-
-async function newPage(): Promise<Watched> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', (d) => {
-    problems.push(`dialog: ${d.type()} ${d.message()}`);
-    void d.dismiss();
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Trusted Type|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  return { page, problems };
-}
-
-const stage = (page: Page) => page.locator('#graph-stage');
-
-async function graphNodes(page: Page): Promise<string[]> {
-  return stage(page).locator('g.node[data-name]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-name')!));
-}
-
-/** Waits until the stage shows the graph for the page URL's options (viewer.js stamps the query it drew). */
-async function graphFor(page: Page, query: string): Promise<void> {
-  await page.waitForFunction((q) => {
-    const s = document.getElementById('graph-stage')!;
-    return s.getAttribute('data-query') === q && s.getAttribute('aria-busy') === null && s.querySelector('g.node[data-name]') !== null;
-  }, query);
-}
-
-async function upload(file: string, fields: Record<string, string> = {}): Promise<string> {
-  const form = new FormData();
-  form.append('profile', new Blob([readFileSync(file)]), path.basename(file));
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  const res = await fetch(`${server.url}/v1/profiles`, { method: 'POST', body: form });
-  assert.ok(res.status === 201 || res.status === 200, `upload answered ${res.status}`);
-  return ((await res.json()) as { id: string }).id;
-}
+const stage = (page: import('playwright-core').Page) => page.locator('#graph-stage');
+const upload = (file: string, fields: Record<string, string | Buffer> = {}) => uploadTo(h.server, file, fields);
 
 /** `-top`'s rows, as pprof's columns: flat flat% sum% cum cum% name. */
 function cliTopRows(file: string): string[][] {
@@ -101,8 +43,8 @@ function cliTopRows(file: string): string[][] {
 }
 
 test('upload through the page, land on /p/{id}, see the graph', async () => {
-  const { page, problems } = await newPage();
-  await page.goto(`${server.url}/`);
+  const { page, problems } = await newPage(h.browser);
+  await page.goto(`${h.server.url}/`);
   await page.locator('#file').setInputFiles(CPU);
   await page.locator('#share-box summary').click();
   await page.locator('#share-title').fill('checkout latency');
@@ -119,19 +61,30 @@ test('upload through the page, land on /p/{id}, see the graph', async () => {
   assert.equal(await page.locator('#tab-graph').getAttribute('aria-selected'), 'true');
   // The same bytes are the same link: a second upload answers the same id.
   assert.equal(await upload(CPU), cpuId);
+  await shot(page, 'graph');
   assert.deepEqual(problems, []);
   await page.close();
 });
 
-test('clicking a node refocuses the graph on it, changes the URL, and offers lines and callers', async () => {
-  const { page, problems } = await newPage();
-  await page.goto(`${server.url}/p/${cpuId}`);
+test('clicking nodes selects them into the search; Refine → focus makes the refined graph a link', async () => {
+  const { page, problems } = await newPage(h.browser);
+  await page.goto(`${h.server.url}/p/${cpuId}`);
   await graphFor(page, '');
   const before = await graphNodes(page);
   await page.locator('#zoom-fit').click();
   await stage(page).locator('g.node[data-name="main.checkout"]').click();
+  await stage(page).locator('g.node[data-name="main.search"]').click();
+  assert.equal(await page.locator('#search').inputValue(), '^main\\.checkout$|^main\\.search$');
+  const marked = await stage(page).locator('g.node.match').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-name')));
+  assert.deepEqual(marked.sort(), ['main.checkout', 'main.search']);
+  assert.equal(await page.locator('#search-info').textContent(), '2 nodes');
+  // A second click lets one go.
+  await stage(page).locator('g.node[data-name="main.search"]').click();
+  assert.equal(await page.locator('#search').inputValue(), '^main\\.checkout$');
+  await shot(page, 'graph-selected');
 
-  await page.waitForURL((u) => u.searchParams.get('focus') === '^main\\.checkout$');
+  await page.locator('[data-refine="focus"]').click();
+  await page.waitForURL((u) => u.searchParams.get('focus') === '^main\\.checkout$' && !u.searchParams.has('search'));
   const query = `?focus=${encodeURIComponent('^main\\.checkout$')}`;
   await graphFor(page, query);
   const after = await graphNodes(page);
@@ -139,35 +92,34 @@ test('clicking a node refocuses the graph on it, changes the URL, and offers lin
   assert.ok(after.includes('main.checkout'));
   assert.ok(!after.includes('main.categoryReport'), 'a sibling of main.checkout is gone from the focused graph');
   assert.equal(await page.locator('#opt-focus').inputValue(), '^main\\.checkout$');
-  assert.equal(await page.locator('#node-name').textContent(), 'main.checkout');
+  assert.equal(await page.locator('#search').inputValue(), '', 'the search is spent');
 
-  await page.locator('#node-lines').click();
-  await page.waitForFunction(() => /ROUTINE/.test(document.getElementById('node-output')!.textContent!));
-  assert.match((await page.locator('#node-output').textContent())!, /ROUTINE =+ main\.checkout /);
-  await page.locator('#node-peek').click();
-  await page.waitForFunction(() => /calls calls%/.test(document.getElementById('node-output')!.textContent!));
-  const peek = (await page.locator('#node-output').textContent())!;
-  assert.match(peek, /\| main\.checkout\n/);
-  assert.match(peek, /main\.handleRequest/, 'its caller');
+  // The refined view is a link: a fresh page at that URL draws the same graph.
+  const other = await newPage(h.browser);
+  await other.page.goto(page.url());
+  await graphFor(other.page, query);
+  assert.deepEqual(await graphNodes(other.page), after);
+  await other.page.close();
 
-  // Back: the URL and the graph of before the click.
+  // Back: the URL and the graph of before the refine.
   await page.goBack();
   await graphFor(page, '');
   assert.deepEqual(await graphNodes(page), before);
 
-  // At granularity=lines a node is "function file:line"; focus selects its function.
-  await page.goto(`${server.url}/p/${cpuId}?granularity=lines`);
+  // At granularity=lines a node is "function file:line"; selecting it selects its function.
+  await page.goto(`${h.server.url}/p/${cpuId}?granularity=lines`);
   await graphFor(page, '?granularity=lines');
   await page.locator('#zoom-fit').click();
   await stage(page).locator('g.node[data-name^="main.checkout shopd/main.go:"]').first().click();
-  await page.waitForURL((u) => u.searchParams.get('focus') === '^main\\.checkout$' && u.searchParams.get('granularity') === 'lines');
-  assert.deepEqual(problems, []);
+  assert.equal(await page.locator('#search').inputValue(), '^main\\.checkout$');
+  assert.ok(await stage(page).locator('g.node.match').count() >= 1);
+  assert.deepEqual([...problems, ...other.problems], []);
   await page.close();
 });
 
 test("the Top tab's first row is -top's, and every column sorts", async () => {
-  const { page, problems } = await newPage();
-  await page.goto(`${server.url}/p/${cpuId}`);
+  const { page, problems } = await newPage(h.browser);
+  await page.goto(`${h.server.url}/p/${cpuId}`);
   await page.locator('#tab-top').click();
   await page.waitForURL((u) => u.searchParams.get('tab') === 'top');
   const rows = page.locator('#top-table tbody tr');
@@ -189,13 +141,26 @@ test("the Top tab's first row is -top's, and every column sorts", async () => {
   await page.locator('#top-table th[data-key="name"] button').click();
   const names = await page.locator('#top-table tbody td.name button').allTextContents();
   assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+
+  // The search marks the rows it matches (RE2: \pL is a letter class JS would need a flag for).
+  await page.locator('#search').fill('^sort\\.\\pL+$');
+  await page.locator('#search').press('Enter');
+  const marked = await page.locator('#top-table tbody tr.match').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name')));
+  const functions = cli.map((r) => r[5]!.replace(/ \((partial-)?inline\)$/, ''));
+  assert.deepEqual(marked.sort(), functions.filter((n) => /^sort\.[A-Za-z]+$/.test(n)).sort());
+  assert.equal(await page.locator('#search-info').textContent(), `${marked.length} rows`);
+  await shot(page, 'top-search');
+  // Clicking a name selects it instead.
+  await page.locator('#top-table tbody td.name button', { hasText: /^main\.checkout$/ }).click();
+  assert.equal(await page.locator('#search').inputValue(), '^main\\.checkout$');
+  assert.deepEqual(await page.locator('#top-table tbody tr.match').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name'))), ['main.checkout']);
   assert.deepEqual(problems, []);
   await page.close();
 });
 
 test('options live in the URL: a changed nodecount reloads the artifacts and the share box', async () => {
-  const { page, problems } = await newPage();
-  await page.goto(`${server.url}/p/${cpuId}?tab=top`);
+  const { page, problems } = await newPage(h.browser);
+  await page.goto(`${h.server.url}/p/${cpuId}?tab=top`);
   await page.locator('#top-table tbody tr').first().waitFor();
   await page.locator('#opt-nodecount').fill('7');
   await page.locator('#opt-nodecount').press('Enter');
@@ -203,15 +168,15 @@ test('options live in the URL: a changed nodecount reloads the artifacts and the
   await page.waitForFunction(() => document.querySelectorAll('#top-table tbody tr').length === 7);
   assert.equal(
     await page.locator('#markdown').inputValue(),
-    `[![call graph](${server.url}/p/${cpuId}/graph.png?nodecount=7)](${server.url}/p/${cpuId}?nodecount=7&tab=top)`,
+    `[![checkout latency — cpu profile: runtime.asyncPreempt](${h.server.url}/p/${cpuId}/card.png?nodecount=7)](${h.server.url}/p/${cpuId}?nodecount=7&tab=top)`,
   );
-  // The PNG the snippet shows exists.
-  const png = await fetch(`${server.url}/p/${cpuId}/graph.png?nodecount=7`);
+  // The card the snippet shows exists.
+  const png = await fetch(`${h.server.url}/p/${cpuId}/card.png?nodecount=7`);
   assert.equal(png.status, 200);
   assert.equal(png.headers.get('content-type'), 'image/png');
 
   // A fresh visit of the shared URL shows the same thing.
-  const other = await newPage();
+  const other = await newPage(h.browser);
   await other.page.goto(page.url());
   await other.page.waitForFunction(() => document.querySelectorAll('#top-table tbody tr').length === 7);
   assert.equal(await other.page.locator('#opt-nodecount').inputValue(), '7');
@@ -224,30 +189,15 @@ test('options live in the URL: a changed nodecount reloads the artifacts and the
   await page.close();
 });
 
-test('the Flame tab shows the flame graph in a sandboxed frame; Traces shows the traces', async () => {
-  const { page, problems } = await newPage();
-  await page.goto(`${server.url}/p/${cpuId}?tab=flame`);
-  assert.equal(await page.locator('#flame-frame').getAttribute('sandbox'), 'allow-scripts');
-  const flame = page.frameLocator('#flame-frame');
-  await flame.locator('g.frame[data-name="main.checkout"]').first().waitFor();
-  assert.ok((await flame.locator('g.frame').count()) > 50);
-
-  await page.locator('#tab-traces').click();
-  await page.waitForFunction(() => /-----------\+-------/.test(document.getElementById('traces')!.textContent!));
-  assert.match((await page.locator('#traces').textContent())!, /main\.checkout/);
-  assert.deepEqual(problems, []);
-  await page.close();
-});
-
 test('comparing with another stored profile: diff_base in the URL, a banner that turns it off', async () => {
-  const heapA = path.join(CORPUS, 'profiles/shopd/heap.a.pb.gz');
-  const heapB = path.join(CORPUS, 'profiles/shopd/heap.b.pb.gz');
+  const heapA = profilePath('profiles/shopd/heap.a.pb.gz');
+  const heapB = profilePath('profiles/shopd/heap.b.pb.gz');
   const [a, b] = await Promise.all([upload(heapA), upload(heapB)]);
-  const { page, problems } = await newPage();
-  await page.goto(`${server.url}/p/${b}?tab=top`);
+  const { page, problems } = await newPage(h.browser);
+  await page.goto(`${h.server.url}/p/${b}?tab=top`);
   await page.locator('#top-table tbody tr').first().waitFor();
   assert.equal(await page.locator('#diff-banner').isHidden(), true);
-  await page.locator('#opt-compare').fill(`${server.url}/p/${a}`);
+  await page.locator('#opt-compare').fill(`${h.server.url}/p/${a}`);
   await page.locator('#apply').click();
   await page.waitForURL((u) => u.searchParams.get('diff_base') === a);
   assert.equal(await page.locator('#diff-banner').isVisible(), true);
@@ -258,6 +208,12 @@ test('comparing with another stored profile: diff_base in the URL, a banner that
   const expected = cli[cli.findIndex((l) => /^\s+flat\s+flat%/.test(l)) + 1]!.trim().split(/\s+/);
   await page.waitForFunction((row) => document.querySelector('#top-table tbody tr')?.textContent?.replace(/\s+/g, '') === row, expected.join(''));
 
+  // The unfurl of the compared view is the diff's card.
+  assert.equal(
+    await (await fetch(page.url())).text().then((html) => /<meta property="og:image" content="([^"]+)"/.exec(html)?.[1]),
+    `${h.server.url}/p/${b}/card.png?diff_base=${a}`,
+  );
+
   await page.locator('#diff-toggle').click();
   await page.waitForURL((u) => !u.searchParams.has('diff_base'));
   assert.equal(await page.locator('#diff-banner').isHidden(), true);
@@ -266,8 +222,8 @@ test('comparing with another stored profile: diff_base in the URL, a banner that
   const form = new FormData();
   form.append('profile', new Blob([readFileSync(heapB)]), 'heap.b.pb.gz');
   form.append('diff_base', new Blob([readFileSync(heapA)]), 'heap.a.pb.gz');
-  const stored = (await (await fetch(`${server.url}/v1/profiles`, { method: 'POST', body: form })).json()) as { id: string };
-  await page.goto(`${server.url}/p/${stored.id}`);
+  const stored = (await (await fetch(`${h.server.url}/v1/profiles`, { method: 'POST', body: form })).json()) as { id: string };
+  await page.goto(`${h.server.url}/p/${stored.id}`);
   await page.locator('#diff-banner').waitFor();
   assert.match((await page.locator('#diff-text').textContent())!, new RegExp(`difference from ${a} \\(diff_base\\)`));
   assert.deepEqual(problems, []);
@@ -278,29 +234,31 @@ test('a profile whose names are markup raises no dialog and adds no element; OG 
   const title = '<script>alert("title")</script><img src=x onerror=alert(3)> & co';
   const id = await upload(HOSTILE, { title });
 
-  const raw = await (await fetch(`${server.url}/p/${id}`)).text();
+  const raw = await (await fetch(`${h.server.url}/p/${id}`)).text();
   assert.doesNotMatch(raw, /<script>alert|<img src=x/);
   assert.match(raw, /&lt;script&gt;alert\(&quot;title&quot;\)&lt;\/script&gt;&lt;img src=x onerror=alert\(3\)&gt; &amp; co/);
 
-  const { page, problems } = await newPage();
-  const csp = (await page.goto(`${server.url}/p/${id}`))!.headers()['content-security-policy']!;
+  const { page, problems } = await newPage(h.browser);
+  const csp = (await page.goto(`${h.server.url}/p/${id}`))!.headers()['content-security-policy']!;
   assert.match(csp, /script-src 'self'/);
   assert.match(csp, /require-trusted-types-for 'script'/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-  const meta = await (await fetch(`${server.url}/p/${id}/meta.json`)).json() as { topFunction: string };
+  const meta = await (await fetch(`${h.server.url}/p/${id}/meta.json`)).json() as { topFunction: string };
   const og = async (property: string) => page.locator(`meta[property="${property}"]`).getAttribute('content');
   assert.equal(await og('og:title'), `${title} — cpu profile: ${meta.topFunction}`);
-  assert.equal(await og('og:image'), `${server.url}/p/${id}/graph.png`);
+  assert.equal(await og('og:image'), `${h.server.url}/p/${id}/card.png`);
+  assert.equal(await og('og:image:width'), '1200');
+  assert.equal(await og('og:image:height'), '630');
   assert.equal(await page.locator('meta[name="twitter:card"]').getAttribute('content'), 'summary_large_image');
   assert.equal(await page.locator('#heading').textContent(), title);
 
   const census = () => page.evaluate(() => ({
     scripts: document.querySelectorAll('script').length,
-    images: document.querySelectorAll('img, image, iframe:not(#flame-frame), object, embed, foreignObject').length,
+    images: document.querySelectorAll('img, image, iframe, object, embed, foreignObject').length,
     handlers: [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name)),
   }));
   const start = await census();
-  assert.equal(start.scripts, 1);
+  assert.equal(start.scripts, 5, 're2js and the four viewer scripts');
 
   await graphFor(page, '');
   const nodes = await graphNodes(page);
@@ -313,19 +271,27 @@ test('a profile whose names are markup raises no dialog and adds no element; OG 
   assert.ok(names.includes('main.amp&amp;&lt;') && names.includes('[hostile&<names>]'), 'names shown as text, entities and all');
   assert.match((await page.locator('#top-header').textContent())!, /^File: hostile&<names>$/m);
   await page.locator('#tab-flame').click();
-  await page.frameLocator('#flame-frame').locator('g.frame').first().waitFor();
+  await page.locator('#flame-main .frame[data-name="main.label{x|y}"]').first().waitFor();
+  await page.locator('#flame-table tbody tr[data-name="main.label{x|y}"] button').click();
+  await page.locator('#flame-callers .frame').first().waitFor();
+  assert.equal(await page.locator('#sandwich-name').textContent(), 'main.label{x|y}');
+  await page.keyboard.press('Escape');
   await page.locator('#tab-traces').click();
   await page.waitForFunction(() => document.getElementById('traces')!.textContent!.includes('main.dispatch'));
 
-  // A node whose name is full of RE2 metacharacters: the focus regexp escapes them all.
+  // A node whose name is full of RE2 metacharacters: the regexp that selects it escapes them all.
   await page.locator('#tab-graph').click();
   await page.locator('#zoom-fit').click();
   await stage(page).locator('g.node[data-name="main.label{x|y}"]').click();
+  assert.equal(await page.locator('#search').inputValue(), '^main\\.label\\{x\\|y\\}$');
+  await page.locator('[data-refine="focus"]').click();
   await page.waitForURL((u) => u.searchParams.get('focus') === '^main\\.label\\{x\\|y\\}$');
   await graphFor(page, `?focus=${encodeURIComponent('^main\\.label\\{x\\|y\\}$')}`);
   assert.ok((await graphNodes(page)).includes('main.label{x|y}'));
-  await page.locator('#node-peek').click();
-  await page.waitForFunction(() => /\| main\.label\{x\|y\}/.test(document.getElementById('node-output')!.textContent!));
+  await stage(page).locator('g.node[data-name="main.label{x|y}"]').click();
+  await page.locator('#tab-peek').click();
+  await page.waitForFunction(() => /\| main\.label\{x\|y\}/.test(document.getElementById('peek')!.textContent!));
+  await shot(page, 'hostile-peek');
 
   assert.deepEqual(await census(), { ...start });
   assert.deepEqual(start.handlers, []);
@@ -334,15 +300,40 @@ test('a profile whose names are markup raises no dialog and adds no element; OG 
   await page.close();
 });
 
+test('the unfurl card is 1200×630 for a CPU profile, a heap diff and a goroutine profile, and reads at 400 px (screenshots)', async () => {
+  const heapDiff = await upload(profilePath('profiles/shopd/heap.b.pb.gz'), {
+    diff_base: readFileSync(profilePath('profiles/shopd/heap.a.pb.gz')), title: 'sessions heap after the deploy',
+  });
+  const goroutine = await upload(profilePath('profiles/shopd/goroutine.b.pb.gz'));
+  const { page, problems } = await newPage(h.browser, 400, 240);
+  for (const [name, id] of [['cpu', cpuId], ['heap-diff', heapDiff], ['goroutine', goroutine]] as const) {
+    // The page points unfurls at it.
+    const html = await (await fetch(`${h.server.url}/p/${id}`)).text();
+    assert.match(html, new RegExp(`<meta property="og:image" content="${h.server.url}/p/${id}/card.png">`));
+    const res = await fetch(`${h.server.url}/p/${id}/card.png`);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    const png = Buffer.from(await res.arrayBuffer());
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1200, 630]);
+    assert.ok(png.length < 1_000_000, `${name}: ${png.length} bytes`);
+    writeFileSync(path.join(SHOTS, `card-${name}.png`), png);
+    // As a chat or ticket shows it: 400 px wide.
+    await page.setContent(`<body style="margin:0"><img style="width:400px;display:block" src="data:image/png;base64,${png.toString('base64')}"></body>`);
+    await page.locator('img').evaluate((img: HTMLImageElement) => img.decode());
+    await shot(page, `card-${name}-400`);
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('an unknown or malformed id answers 404, and the assets are immutable', async () => {
   for (const id of ['AAAAAAAAAAAAAAAAAAAAAA', '<script>', '..%2F..%2Fetc']) {
-    const res = await fetch(`${server.url}/p/${id}`);
+    const res = await fetch(`${h.server.url}/p/${id}`);
     assert.equal(res.status, 404, id);
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
   }
-  const html = await (await fetch(`${server.url}/p/${cpuId}`)).text();
+  const html = await (await fetch(`${h.server.url}/p/${cpuId}`)).text();
   for (const [, src] of html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) {
-    const res = await fetch(server.url + src!);
+    const res = await fetch(h.server.url + src!);
     assert.equal(res.status, 200, src);
     assert.match(res.headers.get('cache-control')!, /immutable/);
   }

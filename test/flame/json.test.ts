@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { flameData, type FlameData } from '../../src/flame/json.js';
 import { packageColor } from '../../src/flame/colors.js';
 import { buildDiffFlameTree, buildFlameTree, walkFlameTree, type FlameTree } from '../../src/flame/tree.js';
+import { parseOptions } from '../../src/options.js';
+import { topReport } from '../../src/report/top.js';
 import { defaultValueIndex, loadCorpusProfile } from './fixtures.js';
 
 /** [depth, name, value, self] per frame in pre-order, as the tree walks. */
@@ -22,8 +24,9 @@ function dataRows(d: FlameData): [number, string, number, number][] {
 
 test('the columns are the tree in pre-order; names are interned with their package colours', () => {
   const profile = loadCorpusProfile('profiles/shopd/cpu.pb.gz');
-  const tree = buildFlameTree(profile, { valueIndex: defaultValueIndex(profile) });
-  const d = flameData(tree);
+  const valueIndex = defaultValueIndex(profile);
+  const tree = buildFlameTree(profile, { valueIndex });
+  const d = flameData(tree, { profile, valueIndex });
   assert.deepEqual(dataRows(d), rows(tree));
   assert.equal(d.total, tree.root.weight);
   assert.equal(new Set(d.names).size, d.names.length, 'each name once');
@@ -46,13 +49,31 @@ test('a diff carries each frame\'s base value; names are data, hostile ones too'
   const b = loadCorpusProfile('profiles/shopd/heap.b.pb.gz');
   const index = b.sampleTypes.findIndex((t) => t.type === 'inuse_space');
   const tree = buildDiffFlameTree(a, b, { valueIndex: index });
-  const d = flameData(tree);
+  const d = flameData(tree, { profile: b, base: a, valueIndex: index });
   assert.ok(d.diff);
   const bases: number[] = [];
   walkFlameTree(tree, (n) => bases.push(n.base ?? 0));
   assert.deepEqual(d.base, bases);
 
   const hostile = loadCorpusProfile('bad/hostile-names.pb.gz');
-  const names = flameData(buildFlameTree(hostile, { valueIndex: defaultValueIndex(hostile) })).names;
+  const hostileIndex = defaultValueIndex(hostile);
+  const names = flameData(buildFlameTree(hostile, { valueIndex: hostileIndex }), { profile: hostile, valueIndex: hostileIndex }).names;
   assert.ok(names.some((n) => n.includes('<')), 'names are data, as they are');
+});
+
+test("each function's flat and cum are -top's, frames too narrow to draw included", () => {
+  for (const file of ['profiles/shopd/cpu.pb.gz', 'profiles/large/megasvc.cpu.pb.gz', 'bad/recursion-1000.pb.gz']) {
+    const profile = loadCorpusProfile(file);
+    const valueIndex = defaultValueIndex(profile);
+    const d = flameData(buildFlameTree(profile, { valueIndex, minWidthFraction: 0.01 }), { profile, valueIndex });
+    const top = topReport(profile, parseOptions({}));
+    let compared = 0;
+    for (const r of top.rows) {
+      const i = d.names.indexOf(r.name);
+      if (i <= 0) continue;
+      assert.deepEqual([d.flat[i], d.cum[i]], [r.flat, r.cum], `${file}: ${r.name}`);
+      compared++;
+    }
+    assert.ok(compared >= Math.min(5, d.names.length - 1), `${file}: ${compared} functions compared`);
+  }
 });

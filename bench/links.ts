@@ -6,7 +6,9 @@
  *   keep-alive connections in this process;
  * - the PNG of the shopd CPU graph (80 nodes): the first `GET graph.png` end to end (decode, graph,
  *   layout, rasterising, storing; the worker already warm), and the render pool's renderPng alone
- *   (median of warm runs).
+ *   (median of warm runs);
+ * - the unfurl card of the same profile, the first `GET card.png` end to end; and the viewer's
+ *   flame.json of pprof's large.cpu (23k functions), the first GET end to end and its size.
  *
  * Run alone with `node build/bench/links.js`, or call benchLinks() from bench/run.ts. The figures
  * depend on the machine and on whatever else runs on it.
@@ -24,6 +26,7 @@ import { produceReport } from '../src/reports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOPD = path.join(ROOT, 'test/fixtures/corpus/profiles/shopd/cpu.pb.gz');
+const LARGE = path.join(ROOT, 'test/fixtures/corpus/profiles/pprof-testdata/large.cpu');
 
 export interface LinksBench {
   /** cached graph.svg answers per second */
@@ -40,6 +43,12 @@ export interface LinksBench {
   pngRenderMedianMs: number;
   pngBytes: number;
   pngNodes: number;
+  /** a GET card.png that renders (median of 3, warm worker), and its size */
+  cardFirstGetMs: number;
+  cardBytes: number;
+  /** a GET flame.json of large.cpu that renders (median of 3), and its size */
+  flameJsonFirstGetMs: number;
+  flameJsonBytes: number;
 }
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
@@ -74,6 +83,25 @@ async function hammer(url: string, concurrency: number, seconds: number): Promis
   return { requests: latencies.length, latencies, bytes };
 }
 
+/**
+ * The first GET of an artifact, rendered each time: a filter that hides nothing makes each key new
+ * (and new on every run), so each GET renders (a stored one answers in milliseconds); the report is
+ * the same, a graph's legend one line longer. The first of four also loads the rasteriser and the
+ * fonts and warms the worker: not counted. Median of the other three.
+ */
+async function firstGets(url: string): Promise<{ ms: number; bytes: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < 4; i++) {
+    const t = performance.now();
+    const res = await fetch(`${url}?hide=%5Ebench_${Date.now()}_${i}%24`);
+    bytes = (await res.arrayBuffer()).byteLength;
+    if (res.status !== 200 || res.headers.get('x-hotpath-cache') !== 'miss') throw new Error(`${url} answered ${res.status}, ${res.headers.get('x-hotpath-cache')}`);
+    if (i > 0) times.push(performance.now() - t);
+  }
+  return { ms: quantile(times, 0.5), bytes };
+}
+
 /** `databaseUrl`: serve from PostgreSQL (its default schema) instead of SQLite in a temporary directory. */
 export async function benchLinks(opts: { concurrency?: number; seconds?: number; databaseUrl?: string } = {}): Promise<LinksBench & { store: string }> {
   const concurrency = opts.concurrency ?? 16;
@@ -106,18 +134,10 @@ export async function benchLinks(opts: { concurrency?: number; seconds?: number;
     if (up.status !== 201 && up.status !== 200) throw new Error(`upload answered ${up.status}: ${await up.text()}`);
     const { links } = (await up.json()) as { links: { svg: string; png: string } };
 
-    // A filter that hides nothing makes each key new (and new on every run), so each GET renders
-    // (a stored PNG answers in milliseconds); the graph is the same, its legend one line longer.
-    // The first one also loads the rasteriser, the fonts and warms the worker: not counted.
-    const firstGets: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const t = performance.now();
-      const png = await fetch(`${links.png}?hide=%5Ebench_${Date.now()}_${i}%24`);
-      await png.arrayBuffer();
-      if (png.status !== 200 || png.headers.get('x-hotpath-cache') !== 'miss') throw new Error(`graph.png answered ${png.status}, ${png.headers.get('x-hotpath-cache')}`);
-      if (i > 0) firstGets.push(performance.now() - t);
-    }
-    const pngFirstGetMs = quantile(firstGets, 0.5);
+    const png = await firstGets(links.png);
+    const card = await firstGets(links.png.replace(/graph\.png$/, 'card.png'));
+    const large = await fetch(`${url}/v1/profiles`, { method: 'POST', body: new Uint8Array(readFileSync(LARGE)), headers: { 'Content-Type': 'application/octet-stream' } });
+    const flame = await firstGets(`${((await large.json()) as { links: { view: string } }).links.view}/flame.json`);
 
     const first = await fetch(links.svg); // renders and stores it
     await first.arrayBuffer();
@@ -134,8 +154,12 @@ export async function benchLinks(opts: { concurrency?: number; seconds?: number;
       seconds: elapsed,
       svgMedianMs: quantile(run.latencies, 0.5),
       svgP99Ms: quantile(run.latencies, 0.99),
-      pngFirstGetMs,
+      pngFirstGetMs: png.ms,
       pngRenderMedianMs,
+      cardFirstGetMs: card.ms,
+      cardBytes: card.bytes,
+      flameJsonFirstGetMs: flame.ms,
+      flameJsonBytes: flame.bytes,
       pngBytes,
       pngNodes: (dot.match(/^N\d+ \[/gm) ?? []).length,
     };
@@ -153,6 +177,8 @@ export function formatLinksBench(b: LinksBench & { store?: string }): string {
     `| cached GET /p/{id}/graph.svg (${(b.svgBytes / 1024).toFixed(0)} KB) from ${b.store ?? 'the store'}, ${b.concurrency} keep-alive connections | ${b.svgRequestsPerSecond.toFixed(0)} requests/s (${b.requests} in ${b.seconds.toFixed(1)} s; median ${b.svgMedianMs.toFixed(1)} ms, p99 ${b.svgP99Ms.toFixed(1)} ms) |`,
     `| GET graph.png not yet rendered, shopd CPU (${b.pngNodes} nodes): stored bytes → stored PNG (median of 3) | ${b.pngFirstGetMs.toFixed(0)} ms |`,
     `| RenderPool.renderPng of that graph (layout + rasterising, median of 5) | ${b.pngRenderMedianMs.toFixed(0)} ms (${(b.pngBytes / 1024).toFixed(0)} KB) |`,
+    `| GET card.png not yet rendered, shopd CPU (top rows, hot path, rasterising; median of 3) | ${b.cardFirstGetMs.toFixed(0)} ms (${(b.cardBytes / 1024).toFixed(0)} KB) |`,
+    `| GET flame.json not yet rendered, large.cpu (23k functions; median of 3) | ${b.flameJsonFirstGetMs.toFixed(0)} ms (${(b.flameJsonBytes / 1024).toFixed(0)} KB) |`,
   ].join('\n');
 }
 

@@ -7,9 +7,9 @@
  * numbers in the sample type's unit; the page formats them with `unit` as pprof would (scale()).
  */
 import { unitScale } from '../format/units.js';
-import type { Profile } from '../profile/model.js';
+import type { Location, Profile } from '../profile/model.js';
 import { ROOT_COLOR, diffColor, hotColor, packageColor } from './colors.js';
-import { StackNamer } from './stacks.js';
+import { locationFrames } from './stacks.js';
 import type { FlamePalette } from './svg.js';
 import { walkFlameTree, type FlameTree } from './tree.js';
 
@@ -68,25 +68,36 @@ function hex(rgb: string): string {
 
 /**
  * flat and cum of every name in `ids` (others are skipped) over the samples of `p`, named as the tree
- * names frames (stacks.ts), so the numbers are the flame graph's own.
+ * names frames (stacks.ts), so the numbers are the flame graph's own. Names are looked up once per
+ * location, not per sample: profiles share locations across thousands of samples.
  */
 function functionTotals(p: Profile, valueIndex: number, ids: Map<string, number>, size: number): { flat: number[]; cum: number[] } {
   const flat = new Array<number>(size).fill(0);
   const cum = new Array<number>(size).fill(0);
   const stamp = new Int32Array(size).fill(-1);
-  const namer = new StackNamer();
+  const byLocation = new Map<Location, Int32Array>();
+  const idsOf = (loc: Location): Int32Array => {
+    let found = byLocation.get(loc);
+    if (found === undefined) {
+      found = Int32Array.from(locationFrames(loc), (name) => ids.get(name) ?? -1);
+      byLocation.set(loc, found);
+    }
+    return found;
+  };
   p.samples.forEach((sample, s) => {
     const v = sample.values[valueIndex] ?? 0;
-    if (v === 0) return;
-    const frames = namer.frames(sample);
-    for (const name of frames) {
-      const id = ids.get(name);
-      if (id === undefined || stamp[id] === s) continue;
-      stamp[id] = s;
-      cum[id]! += v;
+    if (v === 0 || sample.locations.length === 0) return;
+    for (const loc of sample.locations) {
+      for (const id of idsOf(loc)) {
+        if (id < 0 || stamp[id] === s) continue;
+        stamp[id] = s;
+        cum[id]! += v;
+      }
     }
-    const leaf = frames.length > 0 ? ids.get(frames[frames.length - 1]!) : undefined;
-    if (leaf !== undefined) flat[leaf]! += v;
+    // The leaf is the innermost frame of the first location (its lines list inlined callees first).
+    const leaf = idsOf(sample.locations[0]!);
+    const id = leaf[leaf.length - 1]!;
+    if (id >= 0) flat[id]! += v;
   });
   return { flat, cum };
 }

@@ -81,6 +81,8 @@ test('every sh example in the README\'s HTTP API section runs as written', async
   assert.equal(uploaded.title, 'checkout CPU');
   assert.equal(uploaded.links.png, `${server.url}/p/${uploaded.id}/graph.png`);
   assert.deepEqual([...readFileSync(path.join(dir, 'graph.png')).subarray(1, 4)], [...Buffer.from('PNG')]);
+  const card = readFileSync(path.join(dir, 'card.png'));
+  assert.deepEqual([card.readUInt32BE(16), card.readUInt32BE(20)], [1200, 630], 'the unfurl card');
   assert.equal(XMLValidator.validate(readFileSync(path.join(dir, 'focus.svg'), 'utf8')), true);
   assert.match(all, /Type: cpu\n[\s\S]*Showing top 5 nodes/, 'top.txt with nodecount=5');
   assert.match(all, /^\{"title":"checkout CPU","total":"[^"]+","duration":"[^"]+","topFunction":"[^"]+"\}$/m, 'meta.json');

@@ -22,7 +22,7 @@ import { HOSTILE_NAMES, encodeGen, expectedOutcome, genProfile, type GenProfile 
 import { LONG_RUN, SHOPD, Tally, breather, fuzzParams, listFiles, outcomeOf, timed } from './support.js';
 
 const TEST_TIMEOUT = LONG_RUN ? Infinity : 120_000;
-const REPORTS: ReportName[] = ['top', 'traces', 'dot', 'flame', 'folded'];
+const REPORTS: ReportName[] = ['top', 'traces', 'dot', 'flame', 'flame.json', 'folded', 'card'];
 const ENV = { timeZone: 'UTC' };
 /** shopd's profiles report in ~10 ms; generated ones are smaller */
 const REPORT_LIMIT_MS = 3000;
@@ -127,6 +127,8 @@ function reportChecked(profile: Profile, name: ReportName, raw: Record<string, s
   assert.equal(typeof text, 'string');
   if (name === 'dot') assert.match(text, /^digraph "/);
   if (name === 'flame') assertNoNameMarkup(text, 'flame graph');
+  if (name === 'card') assertNoNameMarkup(text, 'card');
+  if (name === 'flame.json') assert.equal((JSON.parse(text) as { depth: number[] }).depth.length > 0, true);
   tally.add(`${name}: ok`);
   return text;
 }

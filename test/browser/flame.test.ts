@@ -2,9 +2,8 @@
  * Flame graphs in a real browser (headless Chromium): click to zoom, search with the matched share,
  * and the red/blue colours of a differential flame graph.
  */
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -13,16 +12,21 @@ import { loadProfile } from '../../src/profile/load.js';
 import { produceReport } from '../../src/reports.js';
 import { CORPUS } from '../support/goldens.js';
 import { launchChromium } from '../support/browser.js';
+import { chromiumSkip, suiteNeeding } from '../support/requirements.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'hotpath-flame-'));
+const { test, before, after } = suiteNeeding('browser: flame graphs', chromiumSkip());
+
+let dir = '';
 const shopd = (f: string) => readFileSync(path.join(CORPUS, 'profiles/shopd', f));
 let browser: Browser;
 
 before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'hotpath-flame-'));
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
 async function open(name: string, svg: string): Promise<Page> {

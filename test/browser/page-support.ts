@@ -26,16 +26,26 @@ export interface ViewerHarness {
 export async function startHarness(): Promise<ViewerHarness> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hotpath-viewer-'));
   // The store is named explicitly (not through process.env), so DATABASE_URL in CI does not apply here.
-  const [server, browser] = await Promise.all([
+  let started: RunningServer | undefined;
+  const [serverUp, chromiumUp] = await Promise.allSettled([
     startServer(
       { port: 0, host: '127.0.0.1', log: false, renderWorkers: 2, shutdownGraceMs: 2000 },
       { openStore: () => openStore({ HOTPATH_DATA: dataDir }) },
     ).then(async (s) => {
+      started = s;
       await s.ready();
       return s;
     }),
     launchChromium(),
   ]);
+  if (serverUp.status === 'rejected' || chromiumUp.status === 'rejected') {
+    // Stop whichever did start: a server left running (its workers) kept the test run alive forever.
+    if (chromiumUp.status === 'fulfilled') await chromiumUp.value.close();
+    await started?.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw serverUp.status === 'rejected' ? serverUp.reason : (chromiumUp as PromiseRejectedResult).reason;
+  }
+  const [server, browser] = [serverUp.value, chromiumUp.value];
   mkdirSync(SHOTS, { recursive: true });
   return {
     server,

@@ -4,7 +4,6 @@
  * the URL, comparing with another profile, a profile whose names are markup, and the unfurl card.
  * The flame graph, search, Peek, Source, Traces and keys are in views.test.ts.
  */
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +11,9 @@ import { parseOptions } from '../../src/options.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { loadReportInput, produceReport } from '../../src/reports.js';
 import { graphFor, graphNodes, newPage, profilePath, shot, SHOTS, startHarness, upload as uploadTo, type ViewerHarness } from './page-support.js';
+import { chromiumSkip, suiteNeeding } from '../support/requirements.js';
+
+const { test, before, after } = suiteNeeding('browser: viewer', chromiumSkip());
 
 const CPU = profilePath('profiles/shopd/cpu.pb.gz');
 const HOSTILE = profilePath('bad/hostile-names.pb.gz');

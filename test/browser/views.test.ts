@@ -5,7 +5,6 @@
  * Source, the keys (/, Escape, arrows, Enter), and how soon the page for pprof's large.cpu (23k
  * functions) answers.
  */
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -13,6 +12,9 @@ import { parseOptions } from '../../src/options.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { produceReport } from '../../src/reports.js';
 import { flameDrawn, graphFor, newPage, profilePath, shot, startHarness, upload as uploadTo, type ViewerHarness } from './page-support.js';
+import { chromiumSkip, suiteNeeding } from '../support/requirements.js';
+
+const { test, before, after } = suiteNeeding('browser: viewer views', chromiumSkip());
 
 const CPU = profilePath('profiles/shopd/cpu.pb.gz');
 let h: ViewerHarness;

@@ -4,6 +4,7 @@
  * A place can be opened any number of times, by this process or by a child server.
  */
 import { withPgClient } from '../support/pg.js';
+import { DATABASE_URL, postgresSkip, type Skip } from '../support/requirements.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,6 @@ import { openStore, profileId, SQLITE_FILE_NAME, type OpenStoreOverrides, type S
 import type { LinksChildConfig } from './links-child.js';
 import { ROOT } from './support.js';
 
-export const DATABASE_URL = process.env['DATABASE_URL']?.trim() || undefined;
 
 export interface Place {
   backend: 'sqlite' | 'postgres';
@@ -69,10 +69,10 @@ export function postgresPlace(url: string): Place {
   };
 }
 
-/** The places every links test runs on: SQLite, and PostgreSQL when DATABASE_URL is set. */
-export const BACKENDS: { name: Place['backend']; fresh(): Place }[] = [
-  { name: 'sqlite', fresh: sqlitePlace },
-  ...(DATABASE_URL !== undefined ? [{ name: 'postgres' as const, fresh: () => postgresPlace(DATABASE_URL) }] : []),
+/** The places every links test runs on: SQLite, and PostgreSQL when DATABASE_URL is set (else `skip` says why). */
+export const BACKENDS: { name: Place['backend']; skip: Skip; fresh(): Place }[] = [
+  { name: 'sqlite', skip: false, fresh: sqlitePlace },
+  { name: 'postgres', skip: postgresSkip(), fresh: () => postgresPlace(DATABASE_URL!) },
 ];
 
 export interface ChildServer {

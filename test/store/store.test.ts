@@ -4,6 +4,7 @@
  * test gets a fresh place (a directory, or a schema of its own) and a clock it moves by hand.
  */
 import { withPgClient } from '../support/pg.js';
+import { DATABASE_URL, postgresSkip } from '../support/requirements.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,7 +23,6 @@ import type { ArtifactKey, OpenStoreOverrides, Store } from '../../src/store/ind
 import { blob, crashBlob } from './blobs.js';
 import type { CrashWriterConfig } from './crash-writer.js';
 
-const DATABASE_URL = process.env['DATABASE_URL']?.trim() || undefined;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const T0 = Date.UTC(2030, 0, 1);
 
@@ -104,11 +104,8 @@ function postgresBackend(url: string): Backend {
 }
 
 const backends: Backend[] = [sqliteBackend()];
-if (DATABASE_URL !== undefined) {
-  backends.push(postgresBackend(DATABASE_URL));
-} else {
-  console.log('store: PostgreSQL suite not registered: DATABASE_URL is not set (CI sets it; then it runs)');
-}
+if (DATABASE_URL !== undefined) backends.push(postgresBackend(DATABASE_URL));
+else describe('store: postgres', { skip: postgresSkip() }, () => {});
 
 for (const backend of backends) {
   describe(`store: ${backend.name}`, () => {

@@ -1,6 +1,6 @@
 /**
  * Every hostile input of the corpus through the real CLI process: a clear one-line error and a
- * non-zero exit within 2 s for the invalid ones, a normal report for the valid-but-hostile ones, and
+ * non-zero exit for the invalid ones (no hang: each run is killed after a generous guard), a normal report for the valid-but-hostile ones, and
  * the gzip bomb stopped at the inflate cap with bounded memory.
  */
 import { test } from 'node:test';
@@ -13,10 +13,16 @@ import { CORPUS } from '../support/goldens.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = path.join(ROOT, 'bin/hotpath.js');
 
+/**
+ * A hang guard, not a speed test (speed is `npm run bench`'s): every input here takes well under a
+ * second alone, but a loaded 2-core machine stretches that many times over.
+ */
+const HANG_GUARD_MS = 60_000;
+
 function hotpath(args: string[]) {
-  const started = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - started };
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, timeout: HANG_GUARD_MS });
+  assert.equal(r.signal, null, `hotpath ${args.join(' ')} did not finish within ${HANG_GUARD_MS} ms`);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const INVALID: Record<string, RegExp> = {
@@ -36,13 +42,12 @@ const INVALID: Record<string, RegExp> = {
 };
 
 for (const [file, message] of Object.entries(INVALID)) {
-  test(`bad/${file}: one clear line, non-zero exit, within 2 s`, () => {
+  test(`bad/${file}: one clear line, non-zero exit`, () => {
     const r = hotpath(['-top', path.join(CORPUS, 'bad', file)]);
     assert.notEqual(r.code, 0);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^hotpath: [^\n]+\n$/);
     assert.match(r.stderr, message);
-    assert.ok(r.ms < 2000, `took ${r.ms.toFixed(0)} ms`);
   });
 }
 
@@ -89,10 +94,21 @@ test('usage errors: unknown flag, bad value, missing file — one line each', ()
   }
 });
 
-test('a catastrophic regex finishes quickly (RE2, not backtracking)', () => {
-  const r = hotpath(['-top', '-focus=(a+)+$', path.join(CORPUS, 'bad/hostile-names.pb.gz')]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.ms < 2000, `took ${r.ms.toFixed(0)} ms`);
+test('a catastrophic regex finishes (RE2, not backtracking)', async () => {
+  // `(a+)+$` against 40 a's and a '!' is 2^40 steps for a backtracking engine (hours), one linear
+  // pass for RE2: finishing before the hang guard is the proof.
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'hotpath-regex-'));
+  try {
+    const folded = path.join(dir, 'evil.folded');
+    writeFileSync(folded, `main;${'a'.repeat(40)}! 3\nmain;aaa 1\n`);
+    const r = hotpath(['-top', '-focus=(a+)+$', folded]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Showing nodes accounting for 1, 25.00% of 4 total\n/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('stdin as "-" and -output FILE give the same bytes as a file argument', async () => {

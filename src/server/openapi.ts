@@ -1,9 +1,9 @@
 /**
- * GET /openapi.json: the API description, with the render options generated from the same zod
- * schema that validates them (src/options.ts), so the document cannot fall behind the code.
+ * GET /openapi.json: the API description, with the render options generated from the same table
+ * that validates them (src/options.ts), so the document cannot fall behind the code.
  */
 import { z } from 'zod';
-import { OPTION_NAMES, reportOptionsSchema } from '../options.js';
+import { OPTION_NAMES, OPTION_SPECS, optionJsonSchema } from '../options.js';
 import { REPORT_FORMATS, CONTENT_TYPES } from '../reports.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, problemType, type ProblemKind } from './problem.js';
@@ -15,17 +15,15 @@ type JsonObject = Record<string, unknown>;
 
 /** pprof's shorthand flags (`lines`, `inuse_space`, …): booleans that set another option. */
 function shorthandNames(): string[] {
-  const schemaKeys = new Set(Object.keys(reportOptionsSchema.shape));
+  const schemaKeys = new Set(Object.keys(OPTION_SPECS));
   return [...OPTION_NAMES].filter((n) => !schemaKeys.has(n)).sort();
 }
 
 function optionParameters(): JsonObject[] {
   // `output`: the types after parsing (numbers, booleans), with defaults; the query carries their text.
-  const schema = z.toJSONSchema(reportOptionsSchema, { io: 'output', unrepresentable: 'any' }) as JsonObject;
-  const properties = schema['properties'] as Record<string, JsonObject>;
-  const offered = Object.entries(properties).filter(([name]) => !SERVER_REFUSED_OPTIONS.includes(name));
-  const params: JsonObject[] = offered.map(([name, prop]) => {
-    const { description, ...rest } = prop;
+  const offered = Object.entries(OPTION_SPECS).filter(([name]) => !SERVER_REFUSED_OPTIONS.includes(name));
+  const params: JsonObject[] = offered.map(([name, spec]) => {
+    const { description, ...rest } = optionJsonSchema(spec);
     return { name, in: 'query', required: false, description: description ?? `pprof's -${name}`, schema: rest };
   });
   for (const name of shorthandNames()) {

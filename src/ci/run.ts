@@ -7,7 +7,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, UsageError } from '../errors.js';
-import { adjustProfileUrl, displayUrl } from '../fetch/fetch-profile.js';
+import { adjustProfileUrl, displayUrl } from '../fetch/url.js';
 import { percentage } from '../format/units.js';
 import { escapeName, leakReport } from '../goroutines/leaks.js';
 import type { ReportOptions } from '../options.js';

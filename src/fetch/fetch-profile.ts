@@ -10,6 +10,9 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { FetchError, type FetchErrorKind } from '../errors.js';
+import { adjustProfileUrl, displayUrl } from './url.js';
+
+export { adjustProfileUrl, displayUrl } from './url.js';
 
 export interface FetchProgress {
   /** 'collecting': request sent, the target is still profiling; 'downloading': the body is arriving. */
@@ -70,56 +73,6 @@ const EXCERPT_CHARS = 160;
 const EXCERPT_WAIT_MS = 1000;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-/**
- * A command-line source → the URL to fetch and how long the target will collect, or undefined when
- * the source is not a URL (a file name). pprof's rules (driver/fetch.go adjustURL): a scheme-less
- * `host:port/path` means http; `seconds` ≥ 1 replaces the URL's own `seconds` parameter on any
- * path; otherwise the URL's `seconds` (a whole number) only sets the collection time we wait for.
- */
-export function adjustProfileUrl(source: string, seconds?: number): { url: URL; seconds?: number } | undefined {
-  let text = source.trim();
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
-  if (scheme) {
-    const name = scheme[1]!.toLowerCase();
-    if (name !== 'http' && name !== 'https') {
-      throw new FetchError('bad-url', `cannot fetch ${source}: only http and https URLs are supported, not ${name}:`);
-    }
-  } else if (/^(?:\[[0-9a-f:.]+\]|[^/\s:[\]]+):\d+(?:[/?#]|$)/i.test(text)) {
-    text = `http://${text}`;
-  } else {
-    return undefined;
-  }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new FetchError('bad-url', `cannot fetch ${source}: not a valid URL`);
-  }
-  if (url.hostname === '') throw new FetchError('bad-url', `cannot fetch ${source}: the URL names no host`);
-
-  const wanted = seconds !== undefined && Number.isFinite(seconds) ? Math.trunc(seconds) : 0;
-  if (wanted >= 1) {
-    url.searchParams.set('seconds', String(wanted));
-    return { url, seconds: wanted };
-  }
-  const own = url.searchParams.get('seconds');
-  // Go's strconv.ParseInt(s, 10, 32): an optional sign and digits, within int32.
-  if (own !== null && /^[+-]?\d+$/.test(own)) {
-    const n = Number(own);
-    if (n >= 1 && n <= 2 ** 31 - 1) return { url, seconds: n };
-  }
-  return { url };
-}
-
-/** The URL as shown in messages: no user:password. */
-export function displayUrl(url: URL): string {
-  if (url.username === '' && url.password === '') return url.href;
-  const copy = new URL(url.href);
-  copy.username = '';
-  copy.password = '';
-  return copy.href;
-}
 
 /**
  * Fetches `source` (an http(s) URL, or `host:port/path`) and answers the body of its 200 answer.

@@ -95,6 +95,7 @@ export function parseArgs(argv: string[]): CliArgs {
 
 export const USAGE = `usage: hotpath [report] [options] profile
        hotpath report --out DIR [--base FILE|DIR] [--budget budget.json] profiles…   (CI artifacts; -help for more)
+       hotpath serve [--port N] [--host ADDRESS]                                   (the HTTP service; -help for more)
 
 Reports (pprof's names; default -top):
   -top       text table of the heaviest functions        (-json for JSON)

@@ -2,14 +2,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseOptions } from '../options.js';
 import { loadReportInput, produceReport, type ReportName } from '../reports.js';
 import { directorySources } from '../report/sources.js';
-import { adjustProfileUrl, fetchProfile } from '../fetch/fetch-profile.js';
-import { progressLine } from '../fetch/progress.js';
+import { adjustProfileUrl } from '../fetch/url.js';
 import { describeError, UsageError } from '../errors.js';
 import { parseArgs, USAGE, type CliArgs } from './args.js';
 
 /** The `hotpath` command: a thin shell over the pipeline. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'report') return (await import('./report-command.js')).reportCommand(argv.slice(1), readInput);
+  // The server (express, the store, the render pool) is loaded only for `serve`: a report never pays for it.
+  if (argv[0] === 'serve') return (await import('../server/serve.js')).serveCommand(argv.slice(1));
   let args: CliArgs;
   try {
     args = parseArgs(argv);
@@ -60,6 +61,7 @@ async function layout(dot: string): Promise<string> {
 /** A file, `-` for stdin, or a URL fetched as pprof does (with -seconds and a progress line on a TTY). */
 async function readInput(name: string, args: CliArgs): Promise<Uint8Array> {
   if (name !== '-' && adjustProfileUrl(name, args.seconds) !== undefined) {
+    const [{ fetchProfile }, { progressLine }] = await Promise.all([import('../fetch/fetch-profile.js'), import('../fetch/progress.js')]);
     const progress = progressLine(process.stderr);
     try {
       return await fetchProfile(name, {

@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied; we build explicitly below.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 

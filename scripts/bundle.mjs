@@ -1,0 +1,87 @@
+/**
+ * `npm run bundle` (part of `npm run build`): the CLI as one ES module plus chunks that only the
+ * commands needing them load (Graphviz for -svg, PNG and `report`'s code), in build/src/bundle/.
+ * Measured on a small profile, `hotpath -top` spent most of its time loading ~70 modules one by one,
+ * and `hotpath -svg` a quarter of a second unpacking Graphviz's WASM (see "Graphviz" below).
+ *
+ * Dependencies stay in node_modules, loaded where they are needed (re2js on a first regexp); the
+ * server is not bundled: `hotpath serve` imports build/src/server/serve.js, as `npm start` does.
+ * The bundle sits three folders deep like every build/src/<dir>/ file, so the paths the code finds
+ * beside it (../../../fonts/, templates/) resolve alike from both.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const outdir = 'build/src/bundle';
+const GRAPHVIZ = '@hpcc-js/wasm-graphviz';
+
+/**
+ * Graphviz: @hpcc-js/wasm-graphviz ships its WASM compressed inside its JavaScript and unpacks it on
+ * every load: ~250 ms of a ~300 ms load, for 1.6 MB that never change. Here the WASM is unpacked
+ * once, at build time, by the package itself (its own Graphviz.load(), with WebAssembly.instantiate
+ * watched for the bytes), and written beside the bundle; the package is bundled with its unpacking
+ * replaced by reading that file. The replaced expression is checked to occur exactly once, so a
+ * new version of the package that changes it fails the build instead of misbehaving.
+ */
+async function unpackGraphvizWasm() {
+  const instantiate = WebAssembly.instantiate;
+  let bytes;
+  WebAssembly.instantiate = (source, imports) => {
+    if (source instanceof Uint8Array || source instanceof ArrayBuffer) bytes ??= new Uint8Array(source);
+    return instantiate(source, imports);
+  };
+  try {
+    const { Graphviz } = await import(GRAPHVIZ);
+    const graphviz = await Graphviz.load();
+    if (!graphviz.layout('digraph { a -> b }', 'svg', 'dot').includes('<svg')) throw new Error('Graphviz did not lay out a test graph');
+    Graphviz.unload();
+  } finally {
+    WebAssembly.instantiate = instantiate;
+  }
+  if (!bytes) throw new Error(`${GRAPHVIZ}: its WASM bytes were not seen at load; update scripts/bundle.mjs`);
+  return bytes;
+}
+
+const graphvizFromFile = {
+  name: 'graphviz-wasm-from-file',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@hpcc-js[\\/]wasm-graphviz[\\/]dist[\\/]index\.js$/ }, (args) => {
+      let js = readFileSync(args.path, 'utf8');
+      // `cache ??= unpack(decode(DATA)), factory({wasmBinary: cache, …` (minified names)
+      const load = /([\w$]+)\?\?=([\w$]+)\(([\w$]+)\(([\w$]+)\)\),([\w$]+)\(\{wasmBinary:\1,/g;
+      const found = [...js.matchAll(load)];
+      if (found.length !== 1) throw new Error(`${args.path}: the WASM unpacking expression was found ${found.length} times, expected once; update scripts/bundle.mjs`);
+      const [whole, cache, , , data, factory] = found[0];
+      js = js.replace(whole, `${cache}??=__graphvizWasm(),${factory}({wasmBinary:${cache},`);
+      // The packed data (base91 text: no quote or backslash inside) is no longer read: drop it.
+      const literal = new RegExp(`\\b${data.replace(/\$/g, '\\$')}='[^'\\\\]*'`);
+      if (!literal.test(js)) throw new Error(`${args.path}: the packed WASM literal was not found; update scripts/bundle.mjs`);
+      js = js.replace(literal, `${data}=''`);
+      js = `import { readFileSync as __readFileSync } from 'node:fs';
+const __graphvizWasm = () => new Uint8Array(__readFileSync(new URL('./graphviz.wasm', import.meta.url)));
+${js}`;
+      return { contents: js, loader: 'js' };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true }); // chunk names carry hashes: no stale ones
+const dependencies = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies);
+await build({
+  entryPoints: { hotpath: 'src/cli/run.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: [...dependencies.filter((d) => d !== GRAPHVIZ), '../server/serve.js'],
+  plugins: [graphvizFromFile],
+  // Whitespace and syntax only: names stay, so a stack trace still says where.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  chunkNames: '[name]-[hash]',
+  logLevel: 'warning',
+});
+writeFileSync(path.join(outdir, 'graphviz.wasm'), await unpackGraphvizWasm());

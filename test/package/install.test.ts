@@ -2,16 +2,18 @@
  * hotpath as a user gets it from npm: `npm pack` of a copy of this checkout (prepack builds it from
  * source; the checkout's own build/ is not touched, other tests run from it), the tarball's file
  * list, then `npm install <tarball>` into an empty project and the installed `hotpath` run from
- * there: -top equal to pprof's golden, -svg, `report` and `serve`.
+ * there: -top equal to pprof's golden, -svg, `report` and `serve`; and action.yml's steps, which
+ * install the same tarball, run as GitHub runs them.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import YAML from 'yaml';
 import { CORPUS } from '../support/goldens.js';
 import { localPrebuilds } from '../support/prebuilds.js';
 
@@ -42,7 +44,7 @@ before(async () => {
   cpSync(path.join(CORPUS, 'profiles/shopd/cpu.pb.gz'), path.join(app, 'cpu.pb.gz'));
   writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
-    cwd: app, timeout: STEP_MS, env: { ...process.env, ...localPrebuilds(path.join(ROOT, 'node_modules'), path.join(dir, 'prebuilds')) },
+    cwd: app, timeout: STEP_MS, env: { ...runnerEnv, ...localPrebuilds(path.join(ROOT, 'node_modules'), path.join(dir, 'prebuilds')) },
   });
   hotpath = path.join(app, 'node_modules/.bin/hotpath');
 }, { timeout: 2 * STEP_MS + 60_000 });
@@ -106,4 +108,75 @@ test('the installed hotpath serve answers /healthz, then stops on SIGTERM', asyn
     clearTimeout(guard);
     child.kill('SIGKILL');
   }
+});
+
+/**
+ * A runner's environment: this machine's (npm may need its certificates and proxies), without the
+ * npm_* variables of the `npm test` that may be running this file.
+ */
+const runnerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+
+/** action.yml's steps run as GitHub runs a composite action's: bash -eo pipefail, inputs as INPUT_*, GITHUB_* files. */
+async function runAction(inputs: Record<string, string>, cwd: string, extraEnv: NodeJS.ProcessEnv) {
+  const action = YAML.parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { required?: boolean; default?: string }>;
+    runs: { using: string; steps: { id?: string; shell: string; env?: Record<string, string>; run: string }[] };
+  };
+  assert.equal(action.runs.using, 'composite');
+  for (const [name, spec] of Object.entries(action.inputs)) if (spec.required) assert.ok(inputs[name] !== undefined, `input ${name} is required`);
+  const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_PATH'].map((k) => [k, path.join(dir, 'runner', k.toLowerCase())]));
+  mkdirSync(path.join(dir, 'runner'), { recursive: true });
+  for (const f of Object.values(files)) writeFileSync(f, '');
+  const expand = (v: string) => v.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? action.inputs[name]?.default ?? '');
+  const outputs: Record<string, Record<string, string>> = {};
+  for (const step of action.runs.steps) {
+    assert.equal(step.shell, 'bash');
+    const script = path.join(dir, 'runner', 'step.sh');
+    writeFileSync(script, step.run);
+    const added = readFileSync(files['GITHUB_PATH']!, 'utf8').trim().split('\n').filter(Boolean).reverse();
+    const stepEnv: NodeJS.ProcessEnv = {
+      ...runnerEnv, ...env, ...extraEnv, ...files, RUNNER_TEMP: path.join(dir, 'runner'), GITHUB_ACTION_PATH: ROOT,
+      PATH: [...added, process.env['PATH']].join(':'),
+      ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v)])),
+    };
+    writeFileSync(files['GITHUB_OUTPUT']!, '');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      // A process group of its own, so the hang guard stops the step's children (npm) too.
+      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd, env: stepEnv, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const guard = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), STEP_MS);
+      child.on('close', (code) => {
+        clearTimeout(guard);
+        resolve({ code, stderr });
+      });
+    });
+    if (step.id) outputs[step.id] = Object.fromEntries(readFileSync(files['GITHUB_OUTPUT']!, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(/=(.*)/s, 2) as [string, string]));
+    if (r.code !== 0) return { failed: step.id ?? step.run.split('\n')[0]!, code: r.code, stderr: r.stderr, outputs, summary: readFileSync(files['GITHUB_STEP_SUMMARY']!, 'utf8') };
+  }
+  return { failed: undefined, code: 0, stderr: '', outputs, summary: readFileSync(files['GITHUB_STEP_SUMMARY']!, 'utf8') };
+}
+
+test('action.yml, run as GitHub runs it: installs hotpath, reports on a glob of profiles, appends summary.md, fails on a breach', async () => {
+  const action = YAML.parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: { version: { default: string } } };
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(action.inputs.version.default, pkg.version, 'the action installs the hotpath it ships with');
+
+  const work = path.join(dir, 'workflow');
+  for (const [from, to] of [['shopd/cpu.pb.gz', 'profiles/cpu.pb.gz'], ['shopd/heap.b.pb.gz', 'profiles/heap.pb.gz'], ['shopd/heap.a.pb.gz', 'base/heap.pb.gz']]) {
+    cpSync(path.join(CORPUS, 'profiles', from!), path.join(work, to!));
+  }
+  writeFileSync(path.join(work, 'budget.json'), JSON.stringify({ budgets: [{ name: 'no hog', profile: 'cpu*', max_flat_percent: 1 }] }));
+  const r = await runAction(
+    { profiles: 'profiles/*.pb.gz', base: 'base', budget: 'budget.json', out: 'reports', version: tarball },
+    work, localPrebuilds(path.join(ROOT, 'node_modules'), path.join(dir, 'prebuilds')),
+  );
+  assert.equal(r.failed, 'report', `the report step fails the job on the breach: ${r.stderr}`);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /hotpath: budget exceeded: .*no hog/);
+  assert.deepEqual(r.outputs['report'], { out: 'reports', 'exit-code': '1' });
+  const summary = readFileSync(path.join(work, 'reports/summary.md'), 'utf8');
+  assert.equal(r.summary, summary, 'summary.md is appended to the job summary');
+  assert.match(summary, /no hog/);
+  for (const f of ['cpu/graph.svg', 'cpu/top.txt', 'heap/graph.diff.svg', 'heap/top.diff.txt']) assert.ok(existsSync(path.join(work, 'reports', f)), f);
 });

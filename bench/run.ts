@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: hotpath's in-process pipeline and CLI wall time beside `go tool pprof -svg` on the
- * same files (when Go is on the PATH), plus the 1M-sample profile's goldens, which are too slow for
- * `npm test`. Figures depend on the machine: run it quiet.
+ * `npm run bench`: the CLI's cold start on everyday profiles, hotpath's in-process pipeline and CLI
+ * wall time beside `go tool pprof -svg` on the same files (when Go is on the PATH), plus the
+ * 1M-sample profile's goldens, which are too slow for `npm test`. Figures depend on the machine: run
+ * it quiet. `npm run bench -- cold-start` runs the first part only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { loadProfile } from '../src/profile/load.js';
 import { produceReport } from '../src/reports.js';
 import { benchServer, formatServerBench } from './server.js';
 import { benchLinks, formatLinksBench } from './links.js';
+import { coldStart } from './cold-start.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = [
@@ -30,6 +32,10 @@ function wall(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number 
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const hasGo = spawnSync('go', ['version']).status === 0;
 const fmt = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(0));
+
+console.log('## Cold start: the CLI on everyday profiles, beside go tool pprof\n');
+console.log(coldStart({ root: ROOT, hasGo }));
+if (process.argv[2] === 'cold-start') process.exit(0);
 
 console.log('## Pipeline, in process (median of warm runs) and as processes, ms\n');
 console.log('| profile | decode | normalize | graph | DOT | layout | in-process total | peak RSS MB | hotpath -svg process | go tool pprof -svg | in-process / pprof | process / pprof |');

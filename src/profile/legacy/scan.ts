@@ -4,8 +4,9 @@
  * integer parsing, and the errors they raise.
  */
 import { Buffer } from 'node:buffer';
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { ProfileError } from '../../errors.js';
+import { re2 } from '../../regex.js';
 import { MAX_SAFE } from '../wire.js';
 
 /** pprof's errUnrecognized: this parser does not know the input, the next one may. */
@@ -58,11 +59,17 @@ export class LineScanner {
   }
 }
 
-/** A pprof regexp, compiled by RE2 with Go's syntax and semantics. */
+/**
+ * A pprof regexp, compiled by RE2 with Go's syntax and semantics, on first use: these are module
+ * constants of the legacy parsers, and compiling all of them (and loading re2js) cost every command
+ * tens of ms at start-up, though few inputs are legacy profiles.
+ */
 export class GoRegexp {
-  private readonly re: RE2JS;
-  constructor(pattern: string) {
-    this.re = RE2JS.compile(pattern);
+  #re: RE2JS | undefined;
+  constructor(private readonly pattern: string) {}
+
+  private get re(): RE2JS {
+    return (this.#re ??= re2().compile(this.pattern));
   }
 
   /** Go's FindStringSubmatch: null when there is no match, '' for a group that took no part. */

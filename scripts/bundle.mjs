@@ -9,7 +9,7 @@
  * The bundle sits three folders deep like every build/src/<dir>/ file, so the paths the code finds
  * beside it (../../../fonts/, templates/) resolve alike from both.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -85,3 +85,6 @@ await build({
   logLevel: 'warning',
 });
 writeFileSync(path.join(outdir, 'graphviz.wasm'), await unpackGraphvizWasm());
+// Required at run time by a path relative to the requiring module (CommonJS, loaded on first use):
+// the C++/Rust demangler of profile/symbolize.ts, as tsc compiled it.
+cpSync('build/src/profile/demangle', path.join(outdir, 'demangle'), { recursive: true, filter: (f) => !f.endsWith('.map') });

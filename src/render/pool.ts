@@ -190,7 +190,9 @@ export class RenderPool {
 
   #spawn(): void {
     const slot: Slot = {
-      worker: new Worker(this.#workerUrl, { execArgv: workerExecArgv() }),
+      // No flag of the parent's: a render worker needs none, and a Worker refuses many (the process-wide
+      // ones, which Node 24's test runner spells out for every test file, and --input-type of `node -e`).
+      worker: new Worker(this.#workerUrl, { execArgv: [] }),
       ready: false,
       retired: false,
       jobsDone: 0,
@@ -340,20 +342,6 @@ export class RenderPool {
     for (const slot of this.#slots) if (slot.ready) n++;
     return n;
   }
-}
-
-/**
- * Workers inherit the parent's Node flags; --input-type (valid only for `node -e`/stdin) makes a
- * worker fail at start, so drop it.
- */
-function workerExecArgv(): string[] {
-  const argv: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i]!;
-    if (arg === '--input-type') i++;
-    else if (!arg.startsWith('--input-type=')) argv.push(arg);
-  }
-  return argv;
 }
 
 function positiveInt(n: number, name: string): number {

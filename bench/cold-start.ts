@@ -10,7 +10,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const RUNS = 5;
+/** Runs per profile and command (HOTPATH_BENCH_RUNS to change; the median is reported). */
+const RUNS = Number(process.env['HOTPATH_BENCH_RUNS'] ?? 5);
 const EVERYDAY_MAX_BYTES = 300 * 1024;
 
 export interface ColdStartOptions {

@@ -28,8 +28,10 @@ export function startTestServer(overrides: Partial<ServerConfig> = {}, logger?: 
     dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-server-'));
     return openSqliteStore({ dir });
   });
+  // A render deadline that only guards against a hang (60 s, not the service's 10 s): on a loaded
+  // 2-core machine a PNG at scale 2 took longer than 10 s. Tests of the deadline set their own.
   return startServer(
-    { port: 0, host: '127.0.0.1', log: false, renderWorkers: 2, shutdownGraceMs: 2000, ...overrides },
+    { port: 0, host: '127.0.0.1', log: false, renderWorkers: 2, shutdownGraceMs: 2000, renderDeadlineMs: 60_000, ...overrides },
     { ...options, ...(logger && { logger }), openStore },
   ).then(async (s) => {
     const shutdown = s.shutdown;

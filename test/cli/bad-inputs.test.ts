@@ -68,7 +68,7 @@ test('the gzip bomb stops at the cap with peak RSS under 300 MB', () => {
     process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n');
     process.exitCode = code;
   })`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: HANG_GUARD_MS });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /decompressed size over limit/);
   const kb = Number(/maxrss (\d+)/.exec(r.stderr)![1]);
@@ -116,7 +116,7 @@ test('stdin as "-" and -output FILE give the same bytes as a file argument', asy
   const { tmpdir } = await import('node:os');
   const profile = path.join(CORPUS, 'profiles/shopd/heap.b.pb.gz');
   const byFile = hotpath(['-top', profile]).stdout;
-  const r = spawnSync(process.execPath, [BIN, '-top', '-'], { input: readFileSync(profile), encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  const r = spawnSync(process.execPath, [BIN, '-top', '-'], { input: readFileSync(profile), encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, timeout: HANG_GUARD_MS });
   assert.equal(r.stdout, byFile);
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'hotpath-')), 'top.txt');
   assert.equal(hotpath(['--top', `--output=${out}`, profile]).code, 0);

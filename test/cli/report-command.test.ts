@@ -15,7 +15,7 @@ import { folderName, profileName } from '../../src/ci/run.js';
 const BIN = fileURLToPath(new URL('../../../bin/hotpath.js', import.meta.url));
 const shopd = (f: string) => path.join(CORPUS, 'profiles/shopd', f);
 const env = { ...process.env, TZ: 'UTC' };
-const hotpath = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
+const hotpath = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 120_000 });
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'hotpath-report-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));

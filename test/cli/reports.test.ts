@@ -10,7 +10,7 @@ import { CORPUS } from '../support/goldens.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/hotpath.js', import.meta.url));
 const shopd = (f: string) => path.join(CORPUS, 'profiles/shopd', f);
-const hotpath = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+const hotpath = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, timeout: 120_000 });
 
 test('-folded equals the corpus folded stacks of the same profile', () => {
   const r = hotpath('-folded', '-sample_index=0', shopd('cpu.pb.gz'));

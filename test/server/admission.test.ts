@@ -35,7 +35,9 @@ test('HOTPATH_MAX_ACTIVE_REQUESTS: default 16, at least 1', () => {
 
 let server: RunningServer;
 before(async () => {
-  server = await startTestServer({ renderWorkers: 1, maxActiveRequests: 1, renderDeadlineMs: 1500, maxSvgNodes: 5000 });
+  // 4 s: shopd's graph must lay out within it on a loaded machine (1.5 s did not, under Node 24);
+  // megasvc untrimmed takes far longer (~15-55 s here), so it still holds the place until the deadline.
+  server = await startTestServer({ renderWorkers: 1, maxActiveRequests: 1, renderDeadlineMs: 4000, maxSvgNodes: 5000 });
 });
 after(() => server.shutdown());
 

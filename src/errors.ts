@@ -24,11 +24,25 @@ export class ProfileError extends Error {
   }
 }
 
-/** Input larger than a configured cap (request body, inflated size). */
+/**
+ * Input, or the work it asks for, past a configured cap: request body, inflated size, a budget of
+ * src/limits.ts (then `limitName` is its flag name, e.g. `max_samples`), a worker's memory.
+ */
 export class TooLargeError extends Error {
   override name = 'TooLargeError';
-  constructor(message: string, readonly limit: number) {
+  constructor(message: string, readonly limit: number, readonly limitName?: string) {
     super(message);
+  }
+}
+
+/**
+ * A graph with more nodes than the server lays out. `unlaid` names what to ask for instead (the
+ * same graph as DOT).
+ */
+export class GraphTooLargeError extends Error {
+  override name = 'GraphTooLargeError';
+  constructor(readonly nodes: number, readonly max: number, readonly unlaid: string) {
+    super(`the graph has ${nodes} nodes, over this server's SVG limit of ${max}; set nodecount (trim=false lifts it) or ask for ${unlaid}`);
   }
 }
 
@@ -40,11 +54,11 @@ export class OptionsError extends Error {
   }
 }
 
-/** A render that passed its deadline. */
+/** A job (decoding, the report, its layout) that passed its deadline, queue time included. */
 export class RenderTimeoutError extends Error {
   override name = 'RenderTimeoutError';
   constructor(readonly deadlineMs: number) {
-    super(`render did not finish within ${deadlineMs} ms`);
+    super(`the profile's job (decoding, report, layout) did not finish within ${deadlineMs} ms`);
   }
 }
 
@@ -155,6 +169,7 @@ export class UsageError extends Error {
 /** One line for a person, and an exit code: 2 usage, 1 bad input or options, 3 render failure, 70 bug. */
 export function describeError(e: unknown): { message: string; code: number } {
   if (e instanceof UsageError) return { message: e.message, code: 2 };
+  if (e instanceof TooLargeError && e.limitName !== undefined) return { message: `${oneLine(e.message)}; raise the limit with -${e.limitName}=N`, code: 1 };
   if (e instanceof ProfileError || e instanceof OptionsError || e instanceof TooLargeError || e instanceof FetchError) return { message: oneLine(e.message), code: 1 };
   if (e instanceof Error && e.name === 'SourceArchiveError') return { message: oneLine(e.message), code: 1 };
   if (e instanceof RenderTimeoutError || e instanceof BusyError) return { message: e.message, code: 3 };

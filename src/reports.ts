@@ -1,4 +1,6 @@
-import { OptionsError } from './errors.js';
+import { OptionsError, TooLargeError } from './errors.js';
+import { LIMITS } from './limits.js';
+import { outputTooLarge } from './pipeline/output.js';
 import type { ReportOptions } from './options.js';
 import type { Profile } from './profile/model.js';
 import { loadProfile, loadProfileWithBase, type InputKind, type LoadOptions } from './profile/load.js';
@@ -89,6 +91,22 @@ export interface ReportOutput {
 }
 
 export function produceReport(input: ReportInput | Profile, name: ReportName, o: ReportOptions, env: ReportEnv = {}): ReportOutput {
+  let report: ReportOutput;
+  try {
+    report = buildReport(input, name, o, env);
+  } catch (err) {
+    // What a string or an array cannot hold is a size problem of the input, not a bug: the budgets
+    // should stop such work first, and this says so if one did not.
+    if (err instanceof RangeError && /^Invalid (string|array|typed array) length/.test(err.message)) {
+      throw new TooLargeError(`the ${name} report is larger than this process can hold (${err.message})`, env.maxOutputChars ?? 0, LIMITS.maxOutputChars.flag);
+    }
+    throw err;
+  }
+  if (env.maxOutputChars !== undefined && report.text.length > env.maxOutputChars) throw outputTooLarge(env.maxOutputChars);
+  return report;
+}
+
+function buildReport(input: ReportInput | Profile, name: ReportName, o: ReportOptions, env: ReportEnv): ReportOutput {
   const given: Partial<ReportInput> & { profile: Profile } = 'samples' in input ? { profile: input } : input;
   const { profile, base, sources } = given;
   const out = (text: string, warnings: string[] = [], needsLayout = false, breaches: string[] = []): ReportOutput =>
@@ -108,7 +126,7 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
     case 'svg': {
       // The hot path is drawn by default in SVG only, so that -dot stays pprof's DOT.
       const r = dotReport(profile, o, env, name === 'svg');
-      return out(name === 'svg' ? literalAmpersands(r.text) : r.text, r.report.selected.warnings, name === 'svg');
+      return out(r.text, r.report.selected.warnings, name === 'svg');
     }
     case 'tags': {
       const s = selectSamples(profile, o, env);
@@ -135,7 +153,7 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
       const flame: RenderFlameGraphOptions = {
         valueIndex: s.valueIndex, base: b?.profile, inverted: name === 'icicle', palette: o.palette,
         minWidth: o.minwidth === undefined ? undefined : o.minwidth.endsWith('%') ? o.minwidth : Number(o.minwidth),
-        title: flameTitle(s.ctx.sampleType, s.ctx.profile, name, b !== undefined),
+        title: flameTitle(s.ctx.sampleType, s.ctx.profile, name, b !== undefined), maxOutputChars: env.maxOutputChars,
       };
       if (name === 'flame.json') {
         const data = flameData(flameTreeOf(s.profile, flame), { profile: s.profile, base: b?.profile, valueIndex: s.valueIndex }, o.palette);
@@ -149,7 +167,7 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
     }
     case 'folded': {
       const s = selectSamples(profile, o, env);
-      return out(toFolded(s.profile, s.valueIndex), s.warnings);
+      return out(toFolded(s.profile, s.valueIndex, env.maxOutputChars), s.warnings);
     }
     case 'leaks':
     case 'leaks.json': {
@@ -159,15 +177,6 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
       return out(text, [], false, breaches);
     }
   }
-}
-
-/**
- * Graphviz reads `&amp;` in a label as an entity, so pprof's SVG shows a function named `a&amp;b` as
- * `a&b`. For layout (not for -dot, which stays pprof's) every `&` is written as `&amp;`, which Graphviz
- * passes through: names then read in the picture as they are. DOT itself uses `&` nowhere else.
- */
-function literalAmpersands(dot: string): string {
-  return dot.replaceAll('&', '&amp;');
 }
 
 function flameTitle(sampleType: string, p: Profile, name: string, diff: boolean): string {

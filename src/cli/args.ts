@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { OPTION_NAMES } from '../options.js';
+import { CLI_LIMITS, CLI_LIMIT_NAMES, LIMITS, limitOfFlag, parseLimitValue, type Limits } from '../limits.js';
 
 /** What `hotpath` writes. pprof's report flags, plus hotpath's own. */
 export const OUTPUT_FORMATS = ['top', 'traces', 'dot', 'svg', 'list', 'peek', 'tags', 'raw', 'flame', 'icicle', 'folded', 'leaks'] as const;
@@ -17,6 +18,8 @@ export interface CliArgs {
   base?: { file: string; diff: boolean };
   /** raw option values keyed by pprof name, validated later by parseOptions */
   options: Record<string, string | boolean>;
+  /** the budgets (src/limits.ts): the CLI's defaults, with -max_samples=N and the like */
+  limits: Limits;
   inputs: string[];
   help: boolean;
   version: boolean;
@@ -34,7 +37,7 @@ const BOOLEAN_OPTIONS = new Set([
  * a bare `-top`, `-svg`, …; `-` alone is stdin.
  */
 export function parseArgs(argv: string[]): CliArgs {
-  const out: CliArgs = { format: 'top', json: false, options: {}, inputs: [], help: false, version: false };
+  const out: CliArgs = { format: 'top', json: false, options: {}, limits: { ...CLI_LIMITS }, inputs: [], help: false, version: false };
   let formatSet: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -83,6 +86,11 @@ export function parseArgs(argv: string[]): CliArgs {
       out.help = true;
     } else if (name === 'version') {
       out.version = true;
+    } else if (limitOfFlag(name) !== undefined) {
+      const v = value();
+      const n = parseLimitValue(v);
+      if (n === undefined) throw new UsageError(`-${name} takes a whole number ≥ 1, not "${v}"`);
+      out.limits[limitOfFlag(name)!] = n;
     } else if (OPTION_NAMES.has(name)) {
       out.options[name] = BOOLEAN_OPTIONS.has(name) ? (inline ?? true) : value();
     } else {
@@ -125,6 +133,8 @@ Options (pprof's names and defaults; -name=value, -name value or --name=value):
   -diff_base=FILE     the same, with percentages of the base (pprof -diff_base)
   -output=FILE        write there instead of stdout
   -seconds=N          collect N seconds when profile is a /debug/pprof URL   -timeout=N  wait at most N s
+Limits (what a profile may make hotpath do; past one it stops and names the flag):
+${CLI_LIMIT_NAMES.map((n) => `  -${LIMITS[n].flag}=N`.padEnd(30) + `${LIMITS[n].what} (default ${CLI_LIMITS[n]})`).join('\n')}
 Regular expressions use Go's RE2 syntax. profile: a file (gzip'd or raw profile.proto, pprof's legacy
 formats such as the ?debug=1 texts and gperftools CPU profiles, goroutine dump, folded stacks), - for stdin, or a URL such as http://host:6060/debug/pprof/heap.
 `;

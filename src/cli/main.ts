@@ -35,9 +35,9 @@ export async function main(argv: string[]): Promise<number> {
     graphviz?.catch(() => {}); // a load failure surfaces from layout(), with its message
     const bytes = await readInput(args.inputs[0]!, args);
     const base = args.base ? { bytes: await readInput(args.base.file, args), diff: args.base.diff } : undefined;
-    const input = loadReportInput(name, bytes, base, { symbolize: options.symbolize });
+    const input = loadReportInput(name, bytes, base, { ...args.limits, symbolize: options.symbolize });
     if (name === 'list') input.sources = directorySources(options.source_path ?? '', { trimPath: options.trim_path });
-    const report = produceReport(input, name, options);
+    const report = produceReport(input, name, options, { maxOutputChars: args.limits.maxOutputChars });
     const warnings = report.warnings;
     const out = report.needsLayout ? await layout(report.text) : report.text;
     for (const w of warnings) process.stderr.write(`${w}\n`);

@@ -16,8 +16,8 @@ export interface DotOptions {
   /**
    * The DOT goes to Graphviz (SVG, PNG), not to a user who compares it with pprof's: function names in
    * labels are cut at MAX_LABEL_NAME characters (tooltips keep them whole; a 10,000-character name makes
-   * a box wider than Graphviz can place, and pprof's -svg fails on it), and no legend line is empty
-   * (Graphviz WASM 16 crashes on a label that starts with an empty line).
+   * a box wider than Graphviz can place, and pprof's -svg fails on it). layout.ts makes the rest of
+   * every label safe.
    */
   forLayout?: boolean;
 }
@@ -38,7 +38,7 @@ export function composeDot(ctx: ReportContext, g: Graph, o: DotOptions): string 
   const title = escapeForDot(o.title);
   out.push(`digraph "${o.title === '' ? 'unnamed' : title}" {`);
   out.push('node [style=filled fillcolor="#f8f8f8"]');
-  const labels = o.forLayout ? o.labels.map((l) => (l === '' ? ' ' : l)) : o.labels;
+  const labels = o.labels;
   if (labels.length > 0) {
     const tooltip = o.title !== '' ? ` tooltip="${title}"` : '';
     out.push(`subgraph cluster_L { "${escapeForDot(labels[0]!)}" [shape=box fontsize=16 label="${labels.map(escapeForDot).join('\\l')}\\l"${tooltip}] }`);

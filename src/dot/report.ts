@@ -6,11 +6,13 @@ import type { ReportOptions } from '../options.js';
 import { graphReport, type GraphReport } from '../pipeline/graph-report.js';
 import type { ReportEnv } from '../pipeline/select.js';
 import { composeDot } from './dot.js';
+import { dotForLayout } from './layout.js';
 
 /**
  * pprof's -dot report: the pruned graph as DOT. With `hot_path` the heaviest path is drawn bold (off by
  * default so DOT equals pprof's). `forLayout`: the DOT goes to Graphviz for SVG/PNG, so the hot path is drawn unless turned off and
- * very long names are cut in labels; otherwise it is pprof's DOT, unless hot_path is asked for.
+ * very long names are cut in labels and every label made safe for Graphviz (layout.ts); otherwise it
+ * is pprof's DOT, unless hot_path is asked for.
  */
 export function dotReport(profile: Profile, o: ReportOptions, env?: ReportEnv, forLayout = false): { text: string; report: GraphReport } {
   const hotPathDefault = forLayout;
@@ -23,7 +25,7 @@ export function dotReport(profile: Profile, o: ReportOptions, env?: ReportEnv, f
     hotPath: (o.hot_path ?? hotPathDefault) ? findHotPath(g) : undefined,
     forLayout,
   });
-  return { text, report };
+  return { text: forLayout ? dotForLayout(text) : text, report };
 }
 
 function withHotPathLegend(labels: string[]): string[] {

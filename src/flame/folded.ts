@@ -7,6 +7,7 @@
 import type { Profile } from '../profile/model.js';
 import { compareBytes } from '../format/go-strings.js';
 import { StackNamer, checkValueIndex } from './stacks.js';
+import { OutputBudget, outputTooLarge } from '../pipeline/output.js';
 
 /**
  * A frame name made safe for one folded line: `;` would split the frame and a line break would
@@ -22,8 +23,11 @@ export function foldedFrameName(name: string): string {
  * `LC_ALL=C sort` would), each ending in a newline. Stacks that sum to 0 and samples without
  * frames are left out: neither can be drawn.
  */
-export function toFolded(profile: Profile, valueIndex: number): string {
+export function toFolded(profile: Profile, valueIndex: number, maxOutputChars = Infinity): string {
   checkValueIndex(profile, valueIndex);
+  // Every distinct stack is a line of the output: counted as its key is made, and a key that alone
+  // would pass the cap is refused before it is joined.
+  const keyBudget = new OutputBudget(maxOutputChars);
   const namer = new StackNamer();
   const safeNames = new Map<string, string>();
   const sums = new Map<string, number>();
@@ -31,6 +35,7 @@ export function toFolded(profile: Profile, valueIndex: number): string {
     const value = sample.values[valueIndex]!;
     if (value === 0 || sample.locations.length === 0) continue;
     const frames = namer.frames(sample);
+    let keyLength = frames.length;
     for (let i = 0; i < frames.length; i++) {
       const raw = frames[i]!;
       let safe = safeNames.get(raw);
@@ -39,12 +44,17 @@ export function toFolded(profile: Profile, valueIndex: number): string {
         safeNames.set(raw, safe);
       }
       frames[i] = safe;
+      keyLength += safe.length;
     }
+    if (keyLength > maxOutputChars) throw outputTooLarge(maxOutputChars);
     const key = frames.join(';');
-    sums.set(key, (sums.get(key) ?? 0) + value);
+    const sum = sums.get(key);
+    if (sum === undefined) keyBudget.take(keyLength);
+    sums.set(key, (sum ?? 0) + value);
   }
   const stacks = [...sums.keys()].filter((k) => sums.get(k) !== 0).sort(compareBytes);
+  const budget = new OutputBudget(maxOutputChars);
   let out = '';
-  for (const k of stacks) out += `${k} ${sums.get(k)}\n`;
+  for (const k of stacks) out += budget.line(`${k} ${sums.get(k)}`) + '\n';
   return out;
 }

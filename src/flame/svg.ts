@@ -9,6 +9,7 @@
  * data-value is the matched sum), #reset-zoom and #details.
  */
 
+import { OutputBudget } from '../pipeline/output.js';
 import type { Profile } from '../profile/model.js';
 import { OptionsError } from '../errors.js';
 import { label, trimmedPercentage } from '../format/units.js';
@@ -35,6 +36,8 @@ export interface FlameSvgOptions {
   minWidth?: number | string;
   /** Cap on frames drawn (see FlameTreeOptions.maxFrames). */
   maxFrames?: number;
+  /** Past this many characters of SVG the graph is refused (TooLargeError), not built. */
+  maxOutputChars?: number;
 }
 
 export interface RenderFlameGraphOptions extends FlameSvgOptions {
@@ -193,6 +196,7 @@ export function renderFlameTree(tree: FlameTree, kind: string, options: FlameSvg
   if (tree.diff) subtitle += ` · base ${label(root.base ?? 0, unit)} · red grew, blue shrank`;
   if (tree.prunedFrames > 0) subtitle += ` · ${tree.prunedFrames} narrow frames not drawn`;
 
+  const budget = new OutputBudget(options.maxOutputChars);
   const out: string[] = [];
   out.push(
     '<?xml version="1.0" standalone="no"?>\n',
@@ -247,6 +251,8 @@ export function renderFlameTree(tree: FlameTree, kind: string, options: FlameSvg
     }
     tip += ')';
     const text = fitText(shown, w);
+    // Each frame holds its name twice (data-name and title): deep stacks of long names add up.
+    budget.take(2 * shown.length + 160);
     out.push(
       `<g class="frame" data-name="${attr(shown)}" data-value="${node.value}"${extra}>`,
       `<title>${escapeXmlText(tip)}</title>`,

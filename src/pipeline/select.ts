@@ -15,6 +15,8 @@ import type { ReportContext } from './context.js';
 export interface ReportEnv {
   /** IANA zone for the `Time:` header; pprof uses the process's local zone */
   timeZone?: string;
+  /** the output budget (limits.ts maxOutputChars): a report that would pass it is refused, not built */
+  maxOutputChars?: number;
 }
 
 /** A profile with options applied, up to (not including) the graph. */

@@ -24,20 +24,17 @@ import type {
 import { looksLikeGoroutineDump } from './sniff.js';
 import { MAX_SAFE, WireError, WireReader, WireType } from './wire.js';
 import { BigIds, type IdKind } from './big-ids.js';
+import { CLI_LIMITS, LIMITS, type LimitName, type Limits } from '../limits.js';
 
-export interface DecodeLimits {
-  /** cap on the gunzipped size; default 512 MiB */
-  maxInflatedBytes?: number;
-  /**
-   * cap on the number of entries of each repeated top-level field (samples, locations,
-   * functions, mappings, strings); default 2^24. Keeps a hostile message of millions of tiny
-   * entries from exhausting memory or V8's array limits (a crash, not an exception).
-   */
-  maxEntries?: number;
-}
+/**
+ * The budgets decoding runs under (src/limits.ts): each is counted while reading, before what it
+ * bounds is allocated. Unset ones take the CLI's defaults (generous); the service passes its own.
+ */
+export type DecodeLimits = Partial<Pick<Limits,
+  'maxInflatedBytes' | 'maxEntries' | 'maxSamples' | 'maxFrames' | 'maxStackDepth' | 'maxStrings' | 'maxStringBytes' | 'maxNameBytes' | 'maxLabelsPerSample'>>;
 
-export const DEFAULT_MAX_INFLATED_BYTES = 512 * 1024 * 1024;
-export const DEFAULT_MAX_ENTRIES = 1 << 24;
+export const DEFAULT_MAX_INFLATED_BYTES = CLI_LIMITS.maxInflatedBytes;
+export const DEFAULT_MAX_ENTRIES = CLI_LIMITS.maxEntries;
 
 const NOT_A_PROFILE = 'not a profile (unrecognized format)';
 const GZIP_NOT_A_PROFILE = 'decompressed data is not profile.proto';
@@ -58,8 +55,8 @@ export function decodeProfile(
   readLegacy?: (data: Uint8Array) => Profile | undefined,
 ): Profile {
   if (bytes.length === 0) throw new ProfileError('empty', 'empty input');
-  const maxInflated = limits.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
-  const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const budget: Required<DecodeLimits> = { ...CLI_LIMITS, ...definedOnly(limits) };
+  const maxInflated = budget.maxInflatedBytes;
 
   let data = bytes;
   const gzipped = isGzip(bytes);
@@ -76,7 +73,7 @@ export function decodeProfile(
     );
   }
   try {
-    return new ProfileDecoder(data, gzipped, maxEntries).decode();
+    return new ProfileDecoder(data, gzipped, budget).decode();
   } catch (err) {
     // As pprof: whatever does not decode as profile.proto may be one of the legacy formats. Their
     // headers cannot start a valid message, and each parser gives up at its first line, so this
@@ -89,13 +86,31 @@ export function decodeProfile(
   }
 }
 
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function tooMany(what: string, max: number, name: LimitName): TooLargeError {
+  return overBudget(name, max, `profile has more than ${max} ${what}`);
+}
+
+/**
+ * Past a budget: the message says what and how many, `limitName` which budget (its flag name; the
+ * CLI and the service each say how to raise it).
+ */
+export function overBudget(name: LimitName, limit: number, message: string): TooLargeError {
+  return new TooLargeError(message, limit, LIMITS[name].flag);
+}
+
 /** Byte ranges of the occurrences of one repeated top-level message field. */
 class Ranges {
   starts: Uint32Array;
   ends: Uint32Array;
   count = 0;
 
-  constructor(readonly what: string, private readonly max: number) {
+  constructor(readonly what: string, private readonly max: number, private readonly limitName: LimitName = 'maxEntries') {
     // Never more room than the cap, since the cap is checked when the arrays are full: with 16
     // slots from the start, a cap below 16 let up to 16 entries through (found by fuzzing).
     const initial = Math.min(16, max);
@@ -105,9 +120,7 @@ class Ranges {
 
   push(start: number, end: number): void {
     if (this.count === this.starts.length) {
-      if (this.count >= this.max) {
-        throw new TooLargeError(`profile has more than ${this.max} ${this.what}`, this.max);
-      }
+      if (this.count >= this.max) throw tooMany(this.what, this.max, this.limitName);
       const grown = Math.min(this.count * 2, this.max);
       const starts = new Uint32Array(grown);
       const ends = new Uint32Array(grown);
@@ -186,18 +199,25 @@ class ProfileDecoder {
   /** a top-level field this schema does not know was seen (hint that the bytes are not a profile) */
   private sawUnknownField = false;
 
+  /** string-table entries allowed: the lower of maxEntries and maxStrings, and which one it is */
+  private readonly maxStrings: number;
+  private readonly maxStringsName: LimitName;
+  private stringBytes = 0;
+
   constructor(
     private readonly data: Uint8Array,
     private readonly gzipped: boolean,
-    private readonly maxEntries: number,
+    private readonly budget: Required<DecodeLimits>,
   ) {
     this.r = new WireReader(data);
     this.bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const { maxEntries } = budget;
     this.sampleTypeRanges = new Ranges('sample types', maxEntries);
-    this.sampleRanges = new Ranges('samples', maxEntries);
+    this.sampleRanges = budget.maxSamples < maxEntries ? new Ranges('samples', budget.maxSamples, 'maxSamples') : new Ranges('samples', maxEntries);
     this.mappingRanges = new Ranges('mappings', maxEntries);
     this.locationRanges = new Ranges('locations', maxEntries);
     this.functionRanges = new Ranges('functions', maxEntries);
+    [this.maxStrings, this.maxStringsName] = budget.maxStrings < maxEntries ? [budget.maxStrings, 'maxStrings'] : [maxEntries, 'maxEntries'];
   }
 
   decode(): Profile {
@@ -241,9 +261,7 @@ class ProfileDecoder {
             break;
           case (6 << 3) | WireType.Bytes: {
             const stringEnd = r.readLengthEnd();
-            if (this.strings.length >= this.maxEntries) {
-              throw new TooLargeError(`profile has more than ${this.maxEntries} strings`, this.maxEntries);
-            }
+            this.countString(stringEnd - r.pos);
             this.strings.push(decodeString(this.bytes, r.pos, stringEnd));
             r.pos = stringEnd;
             break;
@@ -314,6 +332,19 @@ class ProfileDecoder {
         );
       }
       throw this.notAProfile(err.offset);
+    }
+  }
+
+  /** Budgets of the string table, checked before the string is made. */
+  private countString(bytes: number): void {
+    const { maxNameBytes, maxStringBytes } = this.budget;
+    if (this.strings.length >= this.maxStrings) throw tooMany('strings', this.maxStrings, this.maxStringsName);
+    if (bytes > maxNameBytes) {
+      throw overBudget('maxNameBytes', maxNameBytes, `string ${this.strings.length} is ${bytes} bytes long, over ${maxNameBytes}`);
+    }
+    this.stringBytes += bytes;
+    if (this.stringBytes > maxStringBytes) {
+      throw overBudget('maxStringBytes', maxStringBytes, `the profile's strings are more than ${maxStringBytes} bytes`);
     }
   }
 
@@ -549,6 +580,7 @@ class ProfileDecoder {
     // an unresolved function id waits here until the location is complete.
     let missingFunctionId: number | undefined;
     const lineScratch: Line[] = [];
+    const maxLines = this.budget.maxStackDepth;
     for (let i = 0; i < count; i++) {
       r.pos = starts[i]!;
       const end = (r.end = ends[i]!);
@@ -583,6 +615,7 @@ class ProfileDecoder {
             r.end = end;
             const fn = functions.get(functionId);
             if (fn === undefined) missingFunctionId = functionId;
+            else if (nLines >= maxLines) throw overBudget('maxStackDepth', maxLines, `a location has more than ${maxLines} lines (inlined frames)`);
             else lineScratch[nLines++] = { function: fn, line };
             break;
           }
@@ -635,6 +668,9 @@ class ProfileDecoder {
     /** (key, str, num, num_unit) of the current sample's labels, four numbers per label */
     const labelScratch: number[] = [];
     const labelSets = new Map<number, CachedLabelSet>();
+    const { maxStackDepth, maxFrames, maxLabelsPerSample } = this.budget;
+    let frames = 0;
+    const tooDeep = () => overBudget('maxStackDepth', maxStackDepth, `a sample's stack has more than ${maxStackDepth} frames`);
     for (let i = 0; i < count; i++) {
       r.pos = starts[i]!;
       const end = (r.end = ends[i]!);
@@ -648,26 +684,26 @@ class ProfileDecoder {
         const tag = r.readVarint();
         switch (tag) {
           case (1 << 3) | WireType.Varint:
+            if (nLocs >= maxStackDepth) throw tooDeep();
             locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location'));
             break;
           case (1 << 3) | WireType.Bytes: {
             const packedEnd = r.readLengthEnd();
             r.end = packedEnd;
-            while (r.pos < packedEnd) locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location'));
+            while (r.pos < packedEnd) {
+              if (nLocs >= maxStackDepth) throw tooDeep();
+              locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location'));
+            }
             r.end = end;
             break;
           }
           case (2 << 3) | WireType.Varint:
-            valueScratch[nValues] = this.readValue(i, nValues, sampleTypes, absSums);
-            nValues++;
+            this.readSampleValue(i, nValues++, valueScratch, sampleTypes, absSums);
             break;
           case (2 << 3) | WireType.Bytes: {
             const packedEnd = r.readLengthEnd();
             r.end = packedEnd;
-            while (r.pos < packedEnd) {
-              valueScratch[nValues] = this.readValue(i, nValues, sampleTypes, absSums);
-              nValues++;
-            }
+            while (r.pos < packedEnd) this.readSampleValue(i, nValues++, valueScratch, sampleTypes, absSums);
             r.end = end;
             break;
           }
@@ -697,6 +733,9 @@ class ProfileDecoder {
                 i,
               );
             }
+            if (nLabels >= maxLabelsPerSample) {
+              throw overBudget('maxLabelsPerSample', maxLabelsPerSample, `sample ${i} has more than ${maxLabelsPerSample} labels`);
+            }
             if (nLabels === 0) labelsStart = fieldStart;
             labelsEnd = labelEnd;
             const at = nLabels * 4;
@@ -714,6 +753,8 @@ class ProfileDecoder {
       if (nValues !== nTypes) {
         throw malformed(`sample has ${nValues} values vs. ${nTypes} types`, 'sample.value', i);
       }
+      frames += nLocs;
+      if (frames > maxFrames) throw overBudget('maxFrames', maxFrames, `the samples' stacks have more than ${maxFrames} frames in all`);
       // Exact-size copies of the scratch arrays: no spare capacity kept per sample.
       const locs = locScratch.slice(0, nLocs);
       const values = valueScratch.slice(0, nValues);
@@ -795,6 +836,16 @@ class ProfileDecoder {
       'sample.location_id',
       id > 0 ? id : undefined,
     );
+  }
+
+  /**
+   * One value of sample `sampleIndex`, kept when it has a column; values past the last column are
+   * only counted (the sample is refused for them once read), so a hostile sample of millions of
+   * values holds no memory.
+   */
+  private readSampleValue(sampleIndex: number, column: number, scratch: number[], types: ValueType[], absSums: Float64Array): void {
+    if (column < types.length) scratch[column] = this.readValue(sampleIndex, column, types, absSums);
+    else this.r.readVarint();
   }
 
   /**

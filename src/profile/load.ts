@@ -6,6 +6,7 @@ import { normalizeProfile } from './normalize.js';
 import { subtractBase } from './base.js';
 import { parseLegacy } from './legacy/index.js';
 import { parseSymbolize, type SymbolizeMode } from '../options.js';
+import { checkProfileBudgets } from './budgets.js';
 
 /** What an input turned out to be. */
 export type InputKind = 'proto' | 'legacy' | 'goroutine-dump' | 'folded';
@@ -36,14 +37,19 @@ export function loadProfileWithBase(bytes: Uint8Array, baseBytes: Uint8Array, di
 export function readProfile(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; kind: InputKind } {
   const mode = parseSymbolize(options?.symbolize);
   const kind = sniffInput(bytes, mode);
-  if (kind === 'goroutine-dump') return { profile: parseGoroutineDump(textOf(bytes)), kind };
-  if (kind === 'folded') return { profile: parseFolded(textOf(bytes)), kind };
+  if (kind === 'goroutine-dump' || kind === 'folded') {
+    const profile = kind === 'goroutine-dump' ? parseGoroutineDump(textOf(bytes)) : parseFolded(textOf(bytes));
+    checkProfileBudgets(profile, options);
+    return { profile, kind };
+  }
   let legacy = false;
   const profile = decodeProfile(bytes, options, (data) => {
     const p = parseLegacy(data, mode);
     legacy = p !== undefined;
     return p;
   });
+  // profile.proto was counted while it was decoded; a legacy text is held to the same budgets.
+  if (legacy) checkProfileBudgets(profile, options);
   return { profile, kind: legacy ? 'legacy' : 'proto' };
 }
 

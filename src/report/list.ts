@@ -9,6 +9,7 @@ import { padLeft } from '../format/goformat.js';
 import { formatValue, type ReportContext } from '../pipeline/context.js';
 import { reportFileName, splitSourceLines, type SourceReader } from './sources.js';
 import { percentage } from '../format/units.js';
+import { OutputBudget } from '../pipeline/output.js';
 
 /**
  * pprof's -list (internal/report/source.go printSource): for every function whose name matches the
@@ -57,7 +58,8 @@ export function listReport(profile: Profile, regex: string, options: ReportOptio
 
   const ctx = selected.ctx;
   const text = new SourceCache(sources);
-  const out = [`Total: ${formatValue(ctx, ctx.total)}`];
+  const budget = new OutputBudget(env?.maxOutputChars);
+  const out = [budget.line(`Total: ${formatValue(ctx, ctx.total)}`)];
   for (const name of functions) {
     const byFile = new Map<string, LineNode[]>();
     for (const n of byFunction.get(name)!) {
@@ -67,28 +69,26 @@ export function listReport(profile: Profile, regex: string, options: ReportOptio
       group.push(n);
     }
     if (byFile.size === 0) {
-      out.push(`No source information for ${name}`);
+      out.push(budget.line(`No source information for ${name}`));
       continue;
     }
-    for (const file of [...byFile.keys()].sort(compareBytes)) {
-      out.push(...routine(ctx, name, file, byFile.get(file)!, text));
-    }
+    for (const file of [...byFile.keys()].sort(compareBytes)) routine(ctx, name, file, byFile.get(file)!, text, out, budget);
   }
   return out.join('\n') + '\n';
 }
 
-/** One function in one file: header, then its annotated lines. */
-function routine(ctx: ReportContext, name: string, file: string, fns: LineNode[], text: SourceCache): string[] {
+/** One function in one file: header, then its annotated lines, added to `out`. */
+function routine(ctx: ReportContext, name: string, file: string, fns: LineNode[], text: SourceCache, out: string[], budget: OutputBudget): void {
   let flatSum = 0;
   let cumSum = 0;
   for (const n of fns) {
     flatSum += n.flat;
     cumSum += n.cum;
   }
-  const out = [
-    `ROUTINE ======================== ${name} in ${file}`,
-    `${padLeft(formatValue(ctx, flatSum), 10)} ${padLeft(formatValue(ctx, cumSum), 10)} (flat, cum) ${percentage(cumSum, ctx.total)} of Total`,
-  ];
+  out.push(
+    budget.line(`ROUTINE ======================== ${name} in ${file}`),
+    budget.line(`${padLeft(formatValue(ctx, flatSum), 10)} ${padLeft(formatValue(ctx, cumSum), 10)} (flat, cum) ${percentage(cumSum, ctx.total)} of Total`),
+  );
   const { start, end, byLine } = lineRange(fns);
   const lines = text.lines(file);
   const line = (lineno: number, source: string) => {
@@ -98,17 +98,16 @@ function routine(ctx: ReportContext, name: string, file: string, fns: LineNode[]
       flat += n.flat;
       cum += n.cum;
     }
-    out.push(`${padLeft(valueOrDot(ctx, flat), 10)} ${padLeft(valueOrDot(ctx, cum), 10)} ${padLeft(String(lineno), 6)}:${source}`);
+    out.push(budget.line(`${padLeft(valueOrDot(ctx, flat), 10)} ${padLeft(valueOrDot(ctx, cum), 10)} ${padLeft(String(lineno), 6)}:${source}`));
   };
   if (lines === undefined) {
     // Without the text, lines without samples would be bare numbers: only the sampled ones are printed.
-    out.push(` Error: could not find file ${file}`);
+    out.push(budget.line(` Error: could not find file ${file}`));
     const sampled = [...byLine.keys()].filter((l) => l >= start && l <= end).sort((a, b) => a - b);
     for (const lineno of sampled) line(lineno, '');
   } else {
     for (let lineno = start; lineno <= end && lineno < lines.length + 1; lineno++) line(lineno, lines[lineno - 1]!);
   }
-  return out;
 }
 
 /** pprof's range: from the function's start line (else 5 before the first sample) to 5 after the last. */
@@ -135,17 +134,23 @@ function valueOrDot(ctx: ReportContext, v: number): string {
   return v === 0 ? '.' : formatValue(ctx, v);
 }
 
-/** Each file read once per report, as pprof's sourceReader caches them. */
+/**
+ * Each file read once per report, as pprof's sourceReader caches them: by where it is found, so
+ * that names aliasing one file (a hostile profile's way to make a large file count many times)
+ * share its lines.
+ */
 class SourceCache {
   private readonly files = new Map<string, string[] | undefined>();
   constructor(private readonly sources: SourceReader) {}
 
   lines(file: string): string[] | undefined {
-    if (!this.files.has(file)) {
+    const where = this.sources.resolve(file);
+    if (where === undefined) return undefined;
+    if (!this.files.has(where)) {
       const text = this.sources.read(file);
-      this.files.set(file, text === undefined ? undefined : splitSourceLines(text));
+      this.files.set(where, text === undefined ? undefined : splitSourceLines(text));
     }
-    return this.files.get(file);
+    return this.files.get(where);
   }
 }
 

@@ -2,6 +2,7 @@ import { inflateRawSync } from 'node:zlib';
 import { ProfileError, SourceArchiveError, TooLargeError } from '../errors.js';
 import { gunzipCapped, isGzip } from '../profile/gunzip.js';
 import { memorySources, type SourceReader } from './sources.js';
+import { LIMITS, SERVER_LIMITS, type Limits } from '../limits.js';
 
 /**
  * Sources uploaded with a profile (a .tar.gz, .tar or .zip of the module), unpacked in memory only: no
@@ -14,9 +15,16 @@ export interface SourceArchiveLimits {
   maxTotalBytes: number;
   /** entries of any kind: files, directories, tar metadata records */
   maxFiles: number;
+  /** one file's contents, in bytes; default maxTotalBytes */
+  maxFileBytes?: number;
 }
 
-export const DEFAULT_SOURCE_ARCHIVE_LIMITS: SourceArchiveLimits = { maxTotalBytes: 64 * 1024 * 1024, maxFiles: 20_000 };
+/** The archive's caps from the budgets (src/limits.ts). */
+export function sourceArchiveLimits(limits: Pick<Limits, 'maxSourcesBytes' | 'maxSourceFiles' | 'maxSourceFileBytes'>): SourceArchiveLimits {
+  return { maxTotalBytes: limits.maxSourcesBytes, maxFiles: limits.maxSourceFiles, maxFileBytes: limits.maxSourceFileBytes };
+}
+
+export const DEFAULT_SOURCE_ARCHIVE_LIMITS: SourceArchiveLimits = sourceArchiveLimits(SERVER_LIMITS);
 
 /**
  * A SourceReader over an archive. When every file sits under one top-level directory (`tar czf src.tgz
@@ -57,11 +65,19 @@ function gunzipTar(bytes: Uint8Array, limits: SourceArchiveLimits): Uint8Array {
 }
 
 function tooLarge(limits: SourceArchiveLimits): SourceArchiveError {
-  return new SourceArchiveError('too_large', `sources archive unpacks to more than ${limits.maxTotalBytes} bytes`);
+  return new SourceArchiveError('too_large', `sources archive unpacks to more than ${limits.maxTotalBytes} bytes (${LIMITS.maxSourcesBytes.flag})`);
 }
 
 function tooMany(limits: SourceArchiveLimits): SourceArchiveError {
-  return new SourceArchiveError('too_many_files', `sources archive has more than ${limits.maxFiles} entries`);
+  return new SourceArchiveError('too_many_files', `sources archive has more than ${limits.maxFiles} entries (${LIMITS.maxSourceFiles.flag})`);
+}
+
+/** One file over its cap: checked on the size its header declares, before any of it is unpacked. */
+function checkFileSize(size: number, limits: SourceArchiveLimits, name: string): void {
+  const max = limits.maxFileBytes ?? limits.maxTotalBytes;
+  if (size > max) {
+    throw new SourceArchiveError('too_large', `sources archive file ${name} is ${size} bytes, over ${max} (${LIMITS.maxSourceFileBytes.flag})`, name);
+  }
 }
 
 /**
@@ -177,6 +193,7 @@ function readTar(data: Uint8Array, limits: SourceArchiveLimits): Map<string, Uin
     if (type !== '5') {
       total += size;
       if (total > limits.maxTotalBytes) throw tooLarge(limits);
+      if (type === '0' || type === '7') checkFileSize(size, limits, name);
     }
     const isMeta = type === 'x' || type === 'g' || type === 'L' || type === 'K';
     if (!isMeta) {
@@ -289,6 +306,7 @@ function readZip(data: Uint8Array, limits: SourceArchiveLimits): Map<string, Uin
     if (method !== 0 && method !== 8) throw new SourceArchiveError('unsupported', `sources archive entry compressed with method ${method}: ${name}`, name);
     total += size;
     if (total > limits.maxTotalBytes) throw tooLarge(limits);
+    checkFileSize(size, limits, name);
     entries.push({ name, path, method, crc, compSize, size, local });
   }
 

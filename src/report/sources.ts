@@ -13,6 +13,12 @@ export interface SourceReader {
    */
   read(file: string): string | undefined;
   /**
+   * Where `file` is found (a path on disk or in the tree), or undefined when it is not: names that
+   * resolve to one file (`a/x.go` and `./b/../a/x.go`, a name found through two search directories)
+   * are read once per report.
+   */
+  resolve(file: string): string | undefined;
+  /**
    * pprof's -source_path entries as the user gave them ([] or absent for none). pprof also uses their
    * base names to trim the profile's file names before the report prints them, so they change the text.
    */
@@ -131,7 +137,16 @@ export function directorySources(sourcePath: string | readonly string[], options
     searchPath,
     trimPath,
     read: (file) => searchSource(file, dirs, trimPath, readRegularFile),
+    resolve: (file) => searchSource(file, dirs, trimPath, (path) => (isRegularFile(path) ? path : undefined)),
   };
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function readRegularFile(path: string): string | undefined {
@@ -168,10 +183,16 @@ export function memorySources(
   const trimPath = options.trimPath ?? '';
   const dirs = searchPath.length > 0 ? searchPath.map((d) => cleanPath(d)) : ['.'];
   const decoder = new TextDecoder('utf-8');
+  const inTree = (path: string): boolean => !(path.startsWith('/') || path === '..' || path.startsWith('../')) && tree.has(path);
   const open = (path: string): string | undefined => {
-    if (path.startsWith('/') || path === '..' || path.startsWith('../')) return undefined;
-    const content = tree.get(path);
-    return typeof content === 'string' || content === undefined ? content : decoder.decode(content);
+    if (!inTree(path)) return undefined;
+    const content = tree.get(path)!;
+    return typeof content === 'string' ? content : decoder.decode(content);
   };
-  return { searchPath, trimPath, read: (file) => searchSource(file, dirs, trimPath, open) };
+  return {
+    searchPath,
+    trimPath,
+    read: (file) => searchSource(file, dirs, trimPath, open),
+    resolve: (file) => searchSource(file, dirs, trimPath, (path) => (inTree(path) ? path : undefined)),
+  };
 }

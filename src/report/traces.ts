@@ -7,6 +7,7 @@ import { padLeft } from '../format/goformat.js';
 import { compareBytes } from '../format/go-strings.js';
 import type { ReportOptions } from '../options.js';
 import { selectSamples, type ReportEnv } from '../pipeline/select.js';
+import { OutputBudget } from '../pipeline/output.js';
 
 const SEPARATOR = '-----------+-------------------------------------------------------';
 
@@ -16,10 +17,10 @@ const SEPARATOR = '-----------+-------------------------------------------------
  */
 export function formatTraces(
   ctx: ReportContext, p: Profile, valueIndex: number, meanIndex: number | undefined,
-  granularity: Granularity, noInlines: boolean, numLabelUnits: Record<string, string>,
+  granularity: Granularity, noInlines: boolean, numLabelUnits: Record<string, string>, budget = new OutputBudget(),
 ): string {
   const table = new FrameTable(p, granularity, noInlines, false);
-  const out: string[] = [profileLabels(ctx).join('\n')];
+  const out: string[] = [budget.line(profileLabels(ctx).join('\n'))];
   for (const s of p.samples) {
     const frames: string[] = [];
     for (const loc of s.locations) {
@@ -27,10 +28,10 @@ export function formatTraces(
       for (let i = 0; i < ids.length; i++) frames.push(table.names[ids[i]!]! + (i !== ids.length - 1 ? ' (inline)' : ''));
     }
     if (frames.length === 0) continue;
-    out.push(SEPARATOR);
+    out.push(budget.line(SEPARATOR));
     const labelLines: string[] = [];
     if (s.labels) for (const k in s.labels) labelLines.push(`${padLeft(k, 10)}:  ${s.labels[k]!.join(' ')}`);
-    out.push(...labelLines.sort(compareBytes));
+    for (const l of labelLines.sort(compareBytes)) out.push(budget.line(l));
     const numLines: string[] = [];
     if (s.numLabels) {
       for (const k in s.numLabels) {
@@ -38,17 +39,17 @@ export function formatTraces(
         numLines.push(`${padLeft(k, 10)}:  ${s.numLabels[k]!.map((v) => label(v, unit)).join(' ')}`);
       }
     }
-    out.push(...numLines.sort(compareBytes));
+    for (const l of numLines.sort(compareBytes)) out.push(budget.line(l));
     let v = s.values[valueIndex]!;
     const d = meanIndex === undefined ? 0 : s.values[meanIndex]!;
     if (d !== 0) v = Math.trunc(v / d);
-    frames.forEach((f, i) => out.push(`${padLeft(i === 0 ? formatValue(ctx, v) : '', 10)}   ${f}`));
+    frames.forEach((f, i) => out.push(budget.line(`${padLeft(i === 0 ? formatValue(ctx, v) : '', 10)}   ${f}`)));
   }
   out.push(SEPARATOR);
   return out.join('\n') + '\n';
 }
 
-export function tracesReport(profile: Profile, o: ReportOptions, env?: ReportEnv): string {
+export function tracesReport(profile: Profile, o: ReportOptions, env: ReportEnv = {}): string {
   const s = selectSamples(profile, o, env);
-  return formatTraces(s.ctx, s.profile, s.valueIndex, s.meanIndex, o.granularity, o.noinlines, s.numLabelUnits);
+  return formatTraces(s.ctx, s.profile, s.valueIndex, s.meanIndex, o.granularity, o.noinlines, s.numLabelUnits, new OutputBudget(env.maxOutputChars));
 }

@@ -15,6 +15,7 @@ import { loadProfile } from '../../src/profile/load.js';
 import { parseOptions } from '../../src/options.js';
 import { produceReport, type ReportName } from '../../src/reports.js';
 import { renderDot } from '../../src/render/graphviz.js';
+import { finishSvg } from '../../src/render/svg.js';
 import { OptionsError, ProfileError, RenderError, TooLargeError } from '../../src/errors.js';
 import type { Profile } from '../../src/profile/model.js';
 import { applyByteEdits, byteEdits } from './mutate.js';
@@ -175,16 +176,18 @@ test('fuzz produceReport: DOT of profiles with hostile names lays out in Graphvi
     })
     .filter((g) => expectedOutcome(g, Infinity).outcome === 'profile' && g.samples.some((s) => s.locationIds.length > 0));
   await fc.assert(
-    fc.asyncProperty(hostile, fc.constantFrom('true', 'false'), async (g, hotPath) => {
+    fc.asyncProperty(hostile, fc.constantFrom('true', 'false'), fc.constantFrom('functions', 'lines', 'files', 'addresses'), async (g, hotPath, granularity) => {
       const { profile } = loadProfile(encodeGen(g));
       // 'svg' gives the DOT that goes to layout (the CLI and the service render exactly this).
-      const dot = reportChecked(profile, 'svg', { hot_path: hotPath, nodefraction: '0', edgefraction: '0' }, new Tally());
+      const dot = reportChecked(profile, 'svg', { hot_path: hotPath, granularity, nodefraction: '0', edgefraction: '0' }, new Tally());
       if (dot === undefined) return void tally.add('dot: OptionsError');
+      // Graphviz's own SVG is what PNGs are made of; the finished one is what the service serves.
       const svg = await renderDot(dot, 'svg');
       assertNoNameMarkup(svg, 'Graphviz SVG');
+      assertNoNameMarkup(finishSvg(svg), 'finished SVG');
       tally.add('laid out');
     }),
-    fuzzParams(60, 1 / 500),
+    fuzzParams(200, 1 / 500),
   );
   console.log(tally.summary('produceReport dot → Graphviz'));
   assert.ok(tally.get('laid out') > 0);

@@ -497,6 +497,51 @@ test('too many entries is TooLargeError, not a crash', () => {
   );
 });
 
+/** Asserts TooLargeError past the named budget (its flag name) with this limit. */
+function overBudget(fn: () => unknown, limitName: string, limit: number, message: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof TooLargeError, String(e));
+    assert.deepEqual([e.limitName, e.limit], [limitName, limit]);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+test('each budget stops decoding past it, naming itself; at the limit the profile decodes', () => {
+  const profile = encode(baseProfile());
+  // Two samples, stacks of 2 frames (4 in all), 16 strings, the longest 11 bytes, 1 label at most.
+  const fits = { maxSamples: 2, maxFrames: 4, maxStackDepth: 2, maxStrings: 16, maxNameBytes: 11, maxLabelsPerSample: 1 };
+  assert.equal(decodeProfile(profile, fits).samples.length, 2);
+  overBudget(() => decodeProfile(profile, { maxSamples: 1 }), 'max_samples', 1, /more than 1 samples/);
+  overBudget(() => decodeProfile(profile, { maxFrames: 3 }), 'max_frames', 3, /more than 3 frames in all/);
+  for (const packed of [true, false]) {
+    const deeper = edited((p) => {
+      p.sample[0].location_id = [3, 1, 2];
+    }, packed);
+    overBudget(() => decodeProfile(deeper, { maxStackDepth: 2 }), 'max_stack_depth', 2, /a sample's stack has more than 2 frames/);
+  }
+  overBudget(() => decodeProfile(profile, { maxStrings: 15 }), 'max_strings', 15, /more than 15 strings/);
+  overBudget(() => decodeProfile(profile, { maxNameBytes: 10 }), 'max_name_bytes', 10, /string \d+ is 11 bytes long, over 10/);
+  const total = strings.reduce((n, x) => n + Buffer.byteLength(x), 0);
+  assert.equal(decodeProfile(profile, { maxStringBytes: total }).samples.length, 2);
+  overBudget(() => decodeProfile(profile, { maxStringBytes: total - 1 }), 'max_string_bytes', total - 1, /strings are more than/);
+  const labelled = edited((p) => {
+    p.sample[0].label = [{ key: S['tenant'], str: S['acme'] }, { key: S['bytes'], num: 5 }];
+  });
+  overBudget(() => decodeProfile(labelled, { maxLabelsPerSample: 1 }), 'max_labels_per_sample', 1, /sample 0 has more than 1 labels/);
+  // A location's lines are frames too (inlined ones): location 3 has two.
+  overBudget(() => decodeProfile(profile, { maxStackDepth: 1 }), 'max_stack_depth', 1, /a location has more than 1 lines/);
+});
+
+test('values past a sample\'s columns are counted, not kept: the same error as before, whatever their number', () => {
+  for (const n of [3, 100_000]) {
+    const bytes = edited((p) => {
+      p.sample[1].value = Array.from({ length: n }, () => 1);
+    });
+    throwsProfileError(() => decodeProfile(bytes), 'malformed', `sample has ${n} values vs. 2 types`);
+  }
+});
+
 test('legacy formats are not profile.proto: decodeProfile alone refuses them; given the legacy reader, reads them', () => {
   for (const name of ['java.cpu.pb', 'go.crc32.cpu.pb', 'gobench.cpu.pb', 'cppbench.cpu.pb']) {
     throwsProfileError(() => decodeFixture(`corpus/profiles/pprof-testdata/${name}`), 'unrecognized', /^not a profile/);

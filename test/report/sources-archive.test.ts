@@ -16,6 +16,7 @@ import { listReport } from '../../src/report/list.js';
 import { readSourcesArchive, unpackSourcesArchive, type SourceArchiveLimits } from '../../src/report/sources-archive.js';
 import { CORPUS, goldenCases, inputPath, readGolden } from '../support/goldens.js';
 import { splitReportFlags } from './report-flags.js';
+import { namedProfile } from '../attacks/shapes.js';
 
 // ---- builders ----
 
@@ -201,6 +202,29 @@ test('archives over the size cap are refused before or while unpacking', () => {
   refused(zip([{ name: 'liar.go', data: big, deflate: true, declaredSize: 100 }]), 'malformed', limits);
   // Exactly at the cap is fine.
   assert.equal(unpackSourcesArchive(tar([{ name: 'ok.go', data: new Uint8Array(10_000) }]), limits).get('ok.go')!.length, 10_000);
+});
+
+test('one file over the per-file cap is refused by its declared size, before it is unpacked', () => {
+  const limits = { maxTotalBytes: 1 << 20, maxFiles: 100, maxFileBytes: 1000 };
+  const err = refused(gzipSync(tar([{ name: 'src/ok.go', data: 'x' }, { name: 'src/big.go', data: new Uint8Array(1001) }])), 'too_large', limits);
+  assert.equal(err.entry, 'src/big.go');
+  assert.match(err.message, /src\/big\.go is 1001 bytes, over 1000 \(max_source_file_bytes\)/);
+  refused(zip([{ name: 'big.go', data: new Uint8Array(1001), deflate: true }]), 'too_large', limits);
+  assert.equal(unpackSourcesArchive(tar([{ name: 'ok.go', data: new Uint8Array(1000) }]), limits).get('ok.go')!.length, 1000);
+});
+
+test('a file that many frame paths resolve to is read (and split into lines) once per report', () => {
+  // Three names of one file: as the profile names it, relative to the searched top directory, and
+  // through a parent of it.
+  const names = ['big.go', 'src/big.go', 'x/../big.go'];
+  const { profile } = loadProfile(namedProfile(['main.alias0', 'main.alias1', 'main.alias2'], (i) => names[i]));
+  const sources = readSourcesArchive(tar([{ name: 'src/big.go', data: 'package main\n'.repeat(10) + 'func f() {}\n'.repeat(10) }]));
+  let reads = 0;
+  const counting = { ...sources, read: (file: string) => (reads++, sources.read(file)) };
+  const text = listReport(profile, 'alias', parseOptions({}), { sources: counting });
+  assert.equal(reads, 1, text);
+  assert.equal((text.match(/^ROUTINE.*big\.go$/gm) ?? []).length, 3, text);
+  assert.ok(text.includes('func f() {}'), 'with its text');
 });
 
 test('archives over the entry-count cap are refused', () => {

@@ -19,6 +19,7 @@ import {
   etagOf,
   isProfileId,
   profileId,
+  requestedExpiry,
   resolvedOptions,
   toBuffer,
   storedProfileFromRow,
@@ -81,6 +82,14 @@ function migrations(t: Tables): { version: number; name: string; sql: string }[]
       version: 2,
       name: 'diff bases (pprof -diff_base)',
       sql: `ALTER TABLE ${t.profiles} ADD COLUMN base_diff boolean NOT NULL DEFAULT false;`,
+    },
+    {
+      version: 3,
+      name: 'artifacts made against another profile (?base=) go with it',
+      sql: `
+        ALTER TABLE ${t.artifacts} ADD COLUMN base_id text REFERENCES ${t.profiles} (id) ON DELETE CASCADE;
+        CREATE INDEX hotpath_artifacts_base ON ${t.artifacts} (base_id) WHERE base_id IS NOT NULL;
+      `,
     },
   ];
 }
@@ -215,7 +224,12 @@ class PostgresStore implements Store {
       for (let round = 1; ; round++) {
         if (round > 10) throw new StoreUnavailableError(`cannot store profile ${id}: its row keeps changing`, 1);
         const now = this.now();
-        const expiresAt = meta.ttlSeconds === undefined ? null : now + meta.ttlSeconds * 1000;
+        let baseExpiresAt: number | null = null;
+        if (meta.baseId !== undefined) {
+          const base = await this.pool.query<{ expires_at: string | null }>(`SELECT expires_at FROM ${this.t.profiles} WHERE id = $1`, [meta.baseId]);
+          baseExpiresAt = base.rows[0]?.expires_at == null ? null : Number(base.rows[0].expires_at);
+        }
+        const expiresAt = requestedExpiry(meta, now, baseExpiresAt);
         const inserted = await this.pool.query(
           `INSERT INTO ${this.t.profiles} (id, bytes, size, title, base_id, base_diff, content_type, created_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
@@ -227,12 +241,10 @@ class PostgresStore implements Store {
            WHERE id = $1 AND expires_at IS NOT NULL AND expires_at <= $4`,
           [id, title, contentType, now, expiresAt]);
         if (revived.rowCount === 1) return true;
-        const kept = await this.pool.query(
-          `UPDATE ${this.t.profiles}
-           SET expires_at = CASE WHEN expires_at IS NULL OR $2::bigint IS NULL THEN NULL ELSE GREATEST(expires_at, $2::bigint) END
-           WHERE id = $1 AND (expires_at IS NULL OR expires_at > $3)`,
-          [id, expiresAt, now]);
-        if (kept.rowCount === 1) return false;
+        // Live: kept as it is, expiry included.
+        const live = await this.pool.query(
+          `SELECT 1 FROM ${this.t.profiles} WHERE id = $1 AND (expires_at IS NULL OR expires_at > $2)`, [id, now]);
+        if (live.rowCount === 1) return false;
       }
     });
     return { id, created };
@@ -257,14 +269,14 @@ class PostgresStore implements Store {
       try {
         await this.pool.query(
           `INSERT INTO ${this.t.artifacts}
-             (profile_id, options, format, content_type, etag, size, created_at, accessed_at, body)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
+             (profile_id, options, format, base_id, content_type, etag, size, created_at, accessed_at, body)
+           VALUES ($1, $2, $3, $9, $4, $5, $6, $7, $7, $8)
            ON CONFLICT (profile_id, options, format) DO UPDATE SET
-             content_type = excluded.content_type, etag = excluded.etag, size = excluded.size,
+             base_id = excluded.base_id, content_type = excluded.content_type, etag = excluded.etag, size = excluded.size,
              created_at = excluded.created_at, accessed_at = excluded.accessed_at, body = excluded.body`,
-          [key.profileId, key.options, key.format, contentType, etagOf(buffer), buffer.byteLength, now, buffer]);
+          [key.profileId, key.options, key.format, contentType, etagOf(buffer), buffer.byteLength, now, buffer, key.baseId ?? null]);
       } catch (err) {
-        if (err instanceof DatabaseError && err.code === '23503') return; // foreign key: its profile is gone
+        if (err instanceof DatabaseError && err.code === '23503') return; // foreign key: its profile (or base) is gone
         throw err;
       }
       await this.evictOverCap();
@@ -276,9 +288,11 @@ class PostgresStore implements Store {
     const now = this.now();
     return this.guard('read the artifact', async () => {
       const { rows } = await this.pool.query<ArtifactRow>(
-        `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at, p.expires_at
-         FROM ${this.t.artifacts} a JOIN ${this.t.profiles} p ON p.id = a.profile_id
-         WHERE a.profile_id = $1 AND a.options = $2 AND a.format = $3 AND (p.expires_at IS NULL OR p.expires_at > $4)`,
+        // An artifact made against another profile is as expired as the earlier of the two.
+        `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at, LEAST(p.expires_at, b.expires_at) AS expires_at
+         FROM ${this.t.artifacts} a JOIN ${this.t.profiles} p ON p.id = a.profile_id LEFT JOIN ${this.t.profiles} b ON b.id = a.base_id
+         WHERE a.profile_id = $1 AND a.options = $2 AND a.format = $3
+           AND (p.expires_at IS NULL OR p.expires_at > $4) AND (b.expires_at IS NULL OR b.expires_at > $4)`,
         [key.profileId, key.options, key.format, now]);
       const row = rows[0];
       if (row === undefined) return undefined;

@@ -23,8 +23,8 @@ import {
   checkProfileMeta,
   etagOf,
   isProfileId,
-  laterExpiry,
   profileId,
+  requestedExpiry,
   resolvedOptions,
   toBuffer,
   storedProfileFromRow,
@@ -91,6 +91,14 @@ const MIGRATIONS: Migration[] = [
     version: 2,
     name: 'diff bases (pprof -diff_base)',
     sql: 'ALTER TABLE profiles ADD COLUMN base_diff INTEGER NOT NULL DEFAULT 0;',
+  },
+  {
+    version: 3,
+    name: 'artifacts made against another profile (?base=) go with it',
+    sql: `
+      ALTER TABLE artifacts ADD COLUMN base_id TEXT REFERENCES profiles (id) ON DELETE CASCADE;
+      CREATE INDEX artifacts_base ON artifacts (base_id) WHERE base_id IS NOT NULL;
+    `,
   },
 ];
 
@@ -171,7 +179,6 @@ class SqliteStore implements Store {
   private readonly selectExpiry;
   private readonly insertProfile;
   private readonly reviveProfile;
-  private readonly setExpiry;
   private readonly selectProfile;
   private readonly upsertArtifact;
   private readonly selectArtifact;
@@ -192,21 +199,24 @@ class SqliteStore implements Store {
     // Same id, so same bytes and base: an expired row comes back to life as a fresh upload.
     this.reviveProfile = db.prepare<[string | null, string, number, number | null, string]>(
       'UPDATE profiles SET title = ?, content_type = ?, created_at = ?, expires_at = ? WHERE id = ?');
-    this.setExpiry = db.prepare<[number | null, string]>('UPDATE profiles SET expires_at = ? WHERE id = ?');
     this.selectProfile = db.prepare<[string, number], ProfileRow>(
       `SELECT bytes, title, base_id, base_diff, content_type, created_at, expires_at FROM profiles
        WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`);
 
-    this.upsertArtifact = db.prepare<[string, string, string, string, string, number, number, number, Buffer]>(
-      `INSERT INTO artifacts (profile_id, options, format, content_type, etag, size, created_at, accessed_at, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    this.upsertArtifact = db.prepare<[string, string, string, string | null, string, string, number, number, number, Buffer]>(
+      `INSERT INTO artifacts (profile_id, options, format, base_id, content_type, etag, size, created_at, accessed_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (profile_id, options, format) DO UPDATE SET
-         content_type = excluded.content_type, etag = excluded.etag, size = excluded.size,
+         base_id = excluded.base_id, content_type = excluded.content_type, etag = excluded.etag, size = excluded.size,
          created_at = excluded.created_at, accessed_at = excluded.accessed_at, body = excluded.body`);
-    this.selectArtifact = db.prepare<[string, string, string, number], ArtifactRow>(
-      `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at, p.expires_at
-       FROM artifacts a JOIN profiles p ON p.id = a.profile_id
-       WHERE a.profile_id = ? AND a.options = ? AND a.format = ? AND (p.expires_at IS NULL OR p.expires_at > ?)`);
+    // An artifact made against another profile is as expired as the earlier of the two.
+    this.selectArtifact = db.prepare<{ id: string; options: string; format: string; now: number }, ArtifactRow>(
+      `SELECT a.seq, a.body, a.content_type, a.etag, a.accessed_at,
+              CASE WHEN b.expires_at IS NULL THEN p.expires_at WHEN p.expires_at IS NULL THEN b.expires_at
+                   ELSE MIN(p.expires_at, b.expires_at) END AS expires_at
+       FROM artifacts a JOIN profiles p ON p.id = a.profile_id LEFT JOIN profiles b ON b.id = a.base_id
+       WHERE a.profile_id = :id AND a.options = :options AND a.format = :format
+         AND (p.expires_at IS NULL OR p.expires_at > :now) AND (b.expires_at IS NULL OR b.expires_at > :now)`);
     this.touchArtifact = db.prepare<[number, number]>('UPDATE artifacts SET accessed_at = ? WHERE seq = ?');
     this.artifactBytes = db.prepare<[], number>('SELECT COALESCE(SUM(size), 0) FROM artifacts').pluck();
     // Keep the most recently used artifacts whose running total fits; everything older goes. One
@@ -221,7 +231,8 @@ class SqliteStore implements Store {
 
     this.putProfileTx = db.transaction(
       (id: string, bytes: Buffer, meta: ProfileMeta, contentType: string, now: number): boolean => {
-        const expiresAt = meta.ttlSeconds === undefined ? null : now + meta.ttlSeconds * 1000;
+        const baseExpiresAt = meta.baseId === undefined ? null : (this.selectExpiry.get(meta.baseId)?.expires_at ?? null);
+        const expiresAt = requestedExpiry(meta, now, baseExpiresAt);
         const existing = this.selectExpiry.get(id);
         if (existing === undefined) {
           this.insertProfile.run(
@@ -232,9 +243,7 @@ class SqliteStore implements Store {
           this.reviveProfile.run(meta.title ?? null, contentType, now, expiresAt, id);
           return true;
         }
-        const later = laterExpiry(existing.expires_at, expiresAt);
-        if (later !== existing.expires_at) this.setExpiry.run(later, id);
-        return false;
+        return false; // live: kept as it is, expiry included
       });
   }
 
@@ -260,9 +269,10 @@ class SqliteStore implements Store {
     const now = this.now();
     this.guard('store the artifact', () => {
       try {
-        this.upsertArtifact.run(key.profileId, key.options, key.format, contentType, etagOf(buffer), buffer.byteLength, now, now, buffer);
+        this.upsertArtifact.run(
+          key.profileId, key.options, key.format, key.baseId ?? null, contentType, etagOf(buffer), buffer.byteLength, now, now, buffer);
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return; // its profile is gone
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return; // its profile (or base) is gone
         throw err;
       }
       this.evictOverCap();
@@ -273,7 +283,7 @@ class SqliteStore implements Store {
     if (!isProfileId(key.profileId)) return undefined;
     const now = this.now();
     return this.guard('read the artifact', () => {
-      const row = this.selectArtifact.get(key.profileId, key.options, key.format, now);
+      const row = this.selectArtifact.get({ id: key.profileId, options: key.options, format: key.format, now });
       if (row === undefined) return undefined;
       if (now - row.accessed_at >= ACCESS_RESOLUTION_MS) this.touchArtifact.run(now, row.seq);
       return {

@@ -13,8 +13,11 @@
  *   writes, a profile is either absent or complete, and one whose put resolved is present.
  * - Retention: a profile lives until its TTL (forever without one) and is never evicted before;
  *   rendered artifacts can be rebuilt, so they are evicted least-recently-used first when their
- *   total size passes the cap. An expired profile reads as absent at once, its artifacts with it;
- *   enforceLimits() reclaims the space.
+ *   total size passes the cap. An expired profile reads as absent at once, its artifacts with it,
+ *   and so does every artifact made against it as a base (ArtifactKey.baseId); enforceLimits()
+ *   deletes their rows. The expiry is set when a profile is stored and never moves while it lives:
+ *   storing the same bytes again changes nothing (whoever holds a link can do that, so it must not
+ *   make a profile permanent), and a profile never outlives its base.
  * - Times come from the injected clock (StoreOptions.now), never from the database server, so
  *   tests can move time and replicas agree as far as their clocks do.
  * - A database that cannot be reached or is busy throws StoreUnavailableError (→ 503 with
@@ -55,9 +58,8 @@ export interface ProfileMeta {
 export interface PutProfileResult {
   id: string;
   /**
-   * false when a live profile with this id already existed: its title and creation time are kept,
-   * and its expiry is only ever extended (the later of the two, or none if either has none), so
-   * no earlier link dies sooner because someone uploaded the same bytes again.
+   * false when a live profile with this id already existed: it is kept as it was (title, creation
+   * time, expiry), whatever this put asked for.
    */
   created: boolean;
 }
@@ -72,6 +74,12 @@ export interface ArtifactKey {
   options: string;
   /** e.g. "svg", "png", "dot", "top.txt", "top.json", "traces.txt" */
   format: string;
+  /**
+   * Another stored profile the artifact was made against (`?base=`), when it is not the profile's
+   * own base: the artifact is derived from it too, so it goes when that profile expires. Not part
+   * of the key's identity (the options name it already).
+   */
+  baseId?: string;
 }
 
 export interface StoredArtifact {
@@ -80,8 +88,8 @@ export interface StoredArtifact {
   /** a strong HTTP entity tag, quotes included: `"…"`, derived from the body */
   etag: string;
   /**
-   * When the artifact's profile expires (absent: never). Until then the same key always means
-   * these bytes, so a cache in front of the store may keep them that long.
+   * When the first of the profiles it was made from expires (absent: never). Until then the same
+   * key always means these bytes, so a cache in front of the store may keep them that long.
    */
   profileExpiresAt?: Date;
 }
@@ -181,6 +189,7 @@ export function checkProfileMeta(meta: ProfileMeta): void {
 export function checkArtifactKey(key: ArtifactKey): void {
   if (!isProfileId(key.profileId)) throw new TypeError(`artifact key: ${JSON.stringify(key.profileId)} is not a profile id`);
   if (key.format === '') throw new TypeError('artifact key: empty format');
+  if (key.baseId !== undefined && !isProfileId(key.baseId)) throw new TypeError(`artifact key: ${JSON.stringify(key.baseId)} is not a profile id`);
 }
 
 export function toBuffer(body: Uint8Array | string): Buffer {
@@ -188,9 +197,15 @@ export function toBuffer(body: Uint8Array | string): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-/** Later of two expiries, where null means "never". */
-export function laterExpiry(a: number | null, b: number | null): number | null {
-  return a === null || b === null ? null : Math.max(a, b);
+/** Earlier of two expiries, where null means "never". */
+export function earlierExpiry(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+/** What a put asks for: its TTL from now, but never past its base's expiry (a profile never outlives its base). */
+export function requestedExpiry(meta: ProfileMeta, now: number, baseExpiresAt: number | null): number | null {
+  const own = meta.ttlSeconds === undefined ? null : now + meta.ttlSeconds * 1000;
+  return meta.baseId === undefined ? own : earlierExpiry(own, baseExpiresAt);
 }
 
 export function resolvedOptions(options: StoreOptions): Required<StoreOptions> {

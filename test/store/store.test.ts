@@ -232,20 +232,54 @@ for (const backend of backends) {
       assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0 });
     });
 
-    test('uploading again only ever extends the expiry', async () => {
+    test('uploading again never moves the expiry of a live profile (a link holder cannot make it permanent)', async () => {
       const { store } = await fresh();
       const bytes = blob(10, 1000);
       const expiry = async (ttlSeconds?: number): Promise<number | undefined> => {
-        const { id } = await store.putProfile(bytes, ttlSeconds === undefined ? {} : { ttlSeconds });
+        const { id, created } = await store.putProfile(bytes, ttlSeconds === undefined ? {} : { ttlSeconds });
+        assert.equal(created, ttlSeconds === 100, 'only the first put creates it');
         return (await store.getProfile(id))?.expiresAt?.getTime();
       };
       assert.equal(await expiry(100), T0 + 100_000);
       assert.equal(await expiry(10), T0 + 100_000, 'a shorter TTL does not shorten it');
-      assert.equal(await expiry(1000), T0 + 1_000_000);
-      assert.equal(await expiry(undefined), undefined, 'no TTL: kept forever');
-      assert.equal(await expiry(5), undefined);
-      clock = T0 + 10_000_000;
-      assert.ok(await store.getProfile(profileId(bytes)));
+      assert.equal(await expiry(1000), T0 + 100_000, 'a longer one does not lengthen it');
+      assert.equal(await expiry(undefined), T0 + 100_000, 'none does not make it permanent');
+      clock = T0 + 100_000;
+      assert.equal(await store.getProfile(profileId(bytes)), undefined, 'gone at its first expiry');
+    });
+
+    test('a profile never outlives its base: its expiry is capped at the base\'s', async () => {
+      const { store } = await fresh();
+      const base = await store.putProfile(blob(30, 1000), { ttlSeconds: 60 });
+      const longer = await store.putProfile(blob(31, 1000), { baseId: base.id, ttlSeconds: 3600 });
+      assert.deepEqual((await store.getProfile(longer.id))?.expiresAt, new Date(T0 + 60_000));
+      const forever = await store.putProfile(blob(32, 1000), { baseId: base.id });
+      assert.deepEqual((await store.getProfile(forever.id))?.expiresAt, new Date(T0 + 60_000), 'no TTL: the base\'s');
+      const shorter = await store.putProfile(blob(33, 1000), { baseId: base.id, ttlSeconds: 30 });
+      assert.deepEqual((await store.getProfile(shorter.id))?.expiresAt, new Date(T0 + 30_000), 'its own when sooner');
+    });
+
+    test('an artifact made against another profile (?base=) goes when that profile expires', async () => {
+      const { store } = await fresh();
+      const profile = await store.putProfile(blob(34, 1000));
+      const other = await store.putProfile(blob(35, 1000), { ttlSeconds: 60 });
+      const key: ArtifactKey = { profileId: profile.id, options: `base=${other.id}`, format: 'top.txt', baseId: other.id };
+      await store.putArtifact(key, 'delta', 'text/plain');
+      const got = await store.getArtifact(key);
+      assert.equal(got?.body.toString(), 'delta');
+      assert.deepEqual(got?.profileExpiresAt, new Date(T0 + 60_000), 'it holds as long as the shorter-lived of the two');
+      clock = T0 + 60_000;
+      assert.equal(await store.getArtifact(key), undefined, 'unreadable at the base\'s expiry');
+      assert.ok(await store.getProfile(profile.id), 'the profile itself lives on');
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 1 });
+      clock = T0 + 120_000;
+      // Stored again, the base comes back as new: the artifact made from its old life does not.
+      await store.putProfile(blob(35, 1000), { ttlSeconds: 60 });
+      assert.equal(await store.getArtifact(key), undefined, 'its row went with the purge');
+      // An artifact against a profile that is not stored is not kept.
+      const orphan: ArtifactKey = { ...key, options: 'base=x', baseId: profileId(blob(36, 10)) };
+      await store.putArtifact(orphan, 'delta', 'text/plain');
+      assert.equal(await store.getArtifact(orphan), undefined);
     });
 
     test('artifacts: one per (profile, options, format), replaced in place, with body-derived ETags', async () => {
@@ -331,7 +365,7 @@ for (const backend of backends) {
       const [a, b] = await Promise.all([openAt(place), openAt(place)]);
       const c = await openAt(place);
       for (const s of [a, b, c]) assert.ok((await s.getProfile(id))?.bytes.equals(blob(15, 1000)));
-      assert.deepEqual(await place.migrationVersions(), [1, 2]);
+      assert.deepEqual(await place.migrationVersions(), [1, 2, 3]);
     });
 
     test('reopened after close, everything is still there', async () => {

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseOptions } from '../src/options.js';
 import { loadProfile } from '../src/profile/load.js';
-import { RenderPool } from '../src/render/pool.js';
+import { WorkerPool } from '../src/jobs/pool.js';
 import { produceReport } from '../src/reports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,7 +39,7 @@ export interface LinksBench {
   svgP99Ms: number;
   /** a GET graph.png that renders: everything from the stored bytes to the stored PNG (median of 3, warm worker) */
   pngFirstGetMs: number;
-  /** RenderPool.renderPng of the graph's DOT (layout + rasterising), median of warm runs */
+  /** WorkerPool.renderPng of the graph's DOT (layout + rasterising), median of warm runs */
   pngRenderMedianMs: number;
   pngBytes: number;
   pngNodes: number;
@@ -110,7 +110,7 @@ export async function benchLinks(opts: { concurrency?: number; seconds?: number;
 
   // The PNG job alone, in a pool of this process (as the server's workers run it).
   const dot = produceReport(loadProfile(profile).profile, 'svg', parseOptions({}), { timeZone: 'UTC' }).text;
-  const pool = new RenderPool({ size: 1 });
+  const pool = new WorkerPool({ size: 1 });
   let pngRenderMedianMs: number;
   let pngBytes = 0;
   try {
@@ -176,7 +176,7 @@ export function formatLinksBench(b: LinksBench & { store?: string }): string {
     '|---|---|',
     `| cached GET /p/{id}/graph.svg (${(b.svgBytes / 1024).toFixed(0)} KB) from ${b.store ?? 'the store'}, ${b.concurrency} keep-alive connections | ${b.svgRequestsPerSecond.toFixed(0)} requests/s (${b.requests} in ${b.seconds.toFixed(1)} s; median ${b.svgMedianMs.toFixed(1)} ms, p99 ${b.svgP99Ms.toFixed(1)} ms) |`,
     `| GET graph.png not yet rendered, shopd CPU (${b.pngNodes} nodes): stored bytes → stored PNG (median of 3) | ${b.pngFirstGetMs.toFixed(0)} ms |`,
-    `| RenderPool.renderPng of that graph (layout + rasterising, median of 5) | ${b.pngRenderMedianMs.toFixed(0)} ms (${(b.pngBytes / 1024).toFixed(0)} KB) |`,
+    `| WorkerPool.renderPng of that graph (layout + rasterising, median of 5) | ${b.pngRenderMedianMs.toFixed(0)} ms (${(b.pngBytes / 1024).toFixed(0)} KB) |`,
     `| GET card.png not yet rendered, shopd CPU (top rows, hot path, rasterising; median of 3) | ${b.cardFirstGetMs.toFixed(0)} ms (${(b.cardBytes / 1024).toFixed(0)} KB) |`,
     `| GET flame.json not yet rendered, large.cpu (23k functions; median of 3) | ${b.flameJsonFirstGetMs.toFixed(0)} ms (${(b.flameJsonBytes / 1024).toFixed(0)} KB) |`,
   ].join('\n');

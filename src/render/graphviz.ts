@@ -1,8 +1,8 @@
 /**
  * In-process Graphviz (WASM) layout. Layout is synchronous and blocks the calling thread for as
- * long as it takes (seconds for ~1000 nodes, forever for some larger graphs), so servers should go
- * through RenderPool, which runs this module inside worker threads with deadlines. The CLI, which
- * renders one graph and exits, can call it directly.
+ * long as it takes (seconds for ~1000 nodes, forever for some larger graphs), so servers go through
+ * the job workers (src/jobs/), which run it in worker threads with deadlines. The CLI, which renders
+ * one graph and exits, can call it directly.
  */
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { RenderError } from '../errors.js';

@@ -13,7 +13,7 @@
  * one is refused. `dotToPng` lays out DOT and rasterises Graphviz's own SVG.
  *
  * Rasterising blocks the calling thread (~0.25–0.3 s for an 80-node graph at 1×): servers should go
- * through RenderPool.renderPng, which runs this in its worker threads.
+ * through the job workers (src/jobs/), which run this in their threads.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

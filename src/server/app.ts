@@ -1,12 +1,12 @@
 /**
  * The HTTP service: routes, request bookkeeping (id, log line, metrics), problem+json errors and
- * graceful shutdown, around one RenderPool.
+ * graceful shutdown, around one WorkerPool.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { RenderPool } from '../render/pool.js';
+import { WorkerPool } from '../jobs/pool.js';
 import { Admission } from './admission.js';
 import type { BodyMeter } from './body.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
@@ -158,7 +158,7 @@ export interface RunningServer {
   port: number;
   config: ServerConfig;
   server: http.Server;
-  pool: RenderPool;
+  pool: WorkerPool;
   metrics: ServerMetrics;
   state: ServerState;
   /** the profile store (opened in the background at start) */
@@ -186,7 +186,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
   const logger = opts.logger ?? createLogger(config.log);
   const page = opts.page ?? loadPage();
-  const pool = new RenderPool({ size: config.renderWorkers, maxQueue: config.renderQueue, deadlineMs: config.renderDeadlineMs });
+  const pool = new WorkerPool({
+    size: config.renderWorkers, maxQueue: config.renderQueue, deadlineMs: config.renderDeadlineMs, heapMb: config.workerHeapMb,
+  });
   const state: ServerState = { workersReady: false, draining: false, inFlight: 0 };
   const workersReady = pool.ready().then(
     () => {

@@ -1,26 +1,28 @@
 import os from 'node:os';
 import { parseAllowList } from '../fetch/policy.js';
+import { DEFAULT_WORKER_HEAP_MB } from '../jobs/pool.js';
+import { LIMIT_NAMES, SERVER_LIMITS, limitEnvName, type LimitName, type Limits } from '../limits.js';
 
 /**
  * Everything the service can be tuned with, and where each value comes from: environment variables
  * for `npm start` and the Dockerfile, plain overrides for tests and benchmarks.
  */
-export interface ServerConfig {
+export interface ServerConfig extends Limits {
   /** TCP port; 0 picks a free one (tests). */
   port: number;
   /** Interface to bind; undefined binds every interface (what a container needs). */
   host?: string;
   /** Largest request body accepted, before any decompression. */
   maxBodyBytes: number;
-  /** Largest profile after gunzip; a gzip bomb stops here. */
-  maxInflatedBytes: number;
-  /** Per-render deadline, queue time included; past it the answer is 504. */
+  /** Per-job deadline (decoding, the report, layout), queue time included; past it the answer is 504. */
   renderDeadlineMs: number;
   /** Most nodes an SVG may have: Graphviz layout time grows steeply and very large graphs crash it. */
   maxSvgNodes: number;
-  /** Render worker threads. */
+  /** Job worker threads: every profile's work runs in one (src/jobs/). */
   renderWorkers: number;
-  /** Renders allowed to wait for a worker; one more answers 503. */
+  /** Heap ceiling of each worker, MiB; a job that needs more answers 413 and ends its worker only. */
+  workerHeapMb: number;
+  /** Jobs allowed to wait for a worker; one more answers 503. */
   renderQueue: number;
   /**
    * Requests reading a profile (renders, uploads, links being rendered) in progress at once; one
@@ -47,12 +49,13 @@ export interface ServerConfig {
 const MiB = 1024 * 1024;
 
 export const DEFAULT_CONFIG: ServerConfig = {
+  ...SERVER_LIMITS,
   port: 8080,
   maxBodyBytes: 64 * MiB,
-  maxInflatedBytes: 512 * MiB,
   renderDeadlineMs: 10_000,
   maxSvgNodes: 2000,
   renderWorkers: os.availableParallelism(),
+  workerHeapMb: DEFAULT_WORKER_HEAP_MB,
   renderQueue: 64,
   maxActiveRequests: 16,
   shutdownGraceMs: 10_000,
@@ -63,14 +66,18 @@ export const DEFAULT_CONFIG: ServerConfig = {
 
 type NumericSetting = Exclude<keyof ServerConfig, 'log' | 'host' | 'writeTokens' | 'publicUrl' | 'fetchAllow'>;
 
+/** The budgets' variables (HOTPATH_MAX_SAMPLES, …), from the one table in src/limits.ts. */
+const LIMIT_ENV_NAMES = Object.fromEntries(LIMIT_NAMES.map((name) => [name, limitEnvName(name)])) as Record<LimitName, string>;
+
 /** The numeric variables read by configFromEnv, for the docs and error messages. */
 export const ENV_NAMES: Record<NumericSetting, string> = {
+  ...LIMIT_ENV_NAMES,
   port: 'PORT',
   maxBodyBytes: 'HOTPATH_MAX_BODY_BYTES',
-  maxInflatedBytes: 'HOTPATH_MAX_INFLATED_BYTES',
   renderDeadlineMs: 'HOTPATH_RENDER_DEADLINE_MS',
   maxSvgNodes: 'HOTPATH_MAX_SVG_NODES',
   renderWorkers: 'HOTPATH_RENDER_WORKERS',
+  workerHeapMb: 'HOTPATH_WORKER_HEAP_MB',
   renderQueue: 'HOTPATH_RENDER_QUEUE',
   maxActiveRequests: 'HOTPATH_MAX_ACTIVE_REQUESTS',
   shutdownGraceMs: 'HOTPATH_SHUTDOWN_GRACE_MS',
@@ -79,12 +86,13 @@ export const ENV_NAMES: Record<NumericSetting, string> = {
 
 /** Minimum accepted value of each numeric setting (port 0 means "any free port"). */
 const MINIMUM: Record<keyof typeof ENV_NAMES, number> = {
+  ...(Object.fromEntries(LIMIT_NAMES.map((name) => [name, 1])) as Record<LimitName, number>),
   port: 0,
   maxBodyBytes: 1,
-  maxInflatedBytes: 1,
   renderDeadlineMs: 1,
   maxSvgNodes: 1,
   renderWorkers: 1,
+  workerHeapMb: 16,
   renderQueue: 0,
   maxActiveRequests: 1,
   shutdownGraceMs: 0,

@@ -1,5 +1,5 @@
 /** What the server's routes share, so route modules depend on this and not on the app that wires them. */
-import type { RenderPool } from '../render/pool.js';
+import type { WorkerPool } from '../jobs/pool.js';
 import type { Admission } from './admission.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -10,7 +10,7 @@ import type { StoreHandle } from './store-handle.js';
 /** What the routes share; `state` changes as the server starts and stops. */
 export interface AppDeps {
   config: ServerConfig;
-  pool: RenderPool;
+  pool: WorkerPool;
   metrics: ServerMetrics;
   logger: Logger;
   page: Page;

@@ -3,7 +3,7 @@
  * several servers in one process (tests, benchmarks) keep separate counts.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RenderPool } from '../render/pool.js';
+import type { WorkerPool } from '../jobs/pool.js';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -26,7 +26,7 @@ export const METRIC_NAMES = [
   'hotpath_render_worker_restarts_total',
 ] as const;
 
-export function createMetrics(pool: RenderPool): ServerMetrics {
+export function createMetrics(pool: WorkerPool): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -56,14 +56,14 @@ export function createMetrics(pool: RenderPool): ServerMetrics {
   });
   const renderSeconds = new Histogram({
     name: 'hotpath_render_duration_seconds',
-    help: 'Graphviz layout time for SVG reports, queue wait included',
+    help: 'Time of profile jobs in the worker pool (decoding, report, layout), queue wait included',
     labelNames: ['outcome'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
   new Gauge({
     name: 'hotpath_render_queue_depth',
-    help: 'Renders waiting for a worker',
+    help: 'Profile jobs waiting for a worker',
     registers: [registry],
     collect() {
       this.set(pool.stats().queued);
@@ -71,7 +71,7 @@ export function createMetrics(pool: RenderPool): ServerMetrics {
   });
   new Gauge({
     name: 'hotpath_render_workers_busy',
-    help: 'Render workers running a layout',
+    help: 'Job workers running a job',
     registers: [registry],
     collect() {
       this.set(pool.stats().busy);
@@ -81,7 +81,7 @@ export function createMetrics(pool: RenderPool): ServerMetrics {
   let restartsSeen = 0;
   new Counter({
     name: 'hotpath_render_worker_restarts_total',
-    help: 'Render workers replaced: deadline passed, crash, Graphviz error or recycling',
+    help: 'Job workers replaced: deadline passed, out of memory, crash, Graphviz error or recycling',
     registers: [registry],
     collect() {
       const now = pool.stats().restarts;

@@ -77,8 +77,10 @@ export function openApiDocument(config: ServerConfig): JsonObject {
           description:
             `The body is the profile: profile.proto (gzip'd or not), a goroutine dump or folded stacks; raw, or as the ` +
             `"profile" file of a multipart/form-data body. Limits: body ${config.maxBodyBytes} bytes, ` +
-            `${config.maxInflatedBytes} bytes after gunzip, ${config.maxSvgNodes} nodes for SVG, ` +
-            `${config.renderDeadlineMs} ms per layout.`,
+            `${config.maxInflatedBytes} bytes after gunzip, ${config.maxSamples} samples, ${config.maxFrames} stack frames ` +
+            `(${config.maxStackDepth} per stack), ${config.maxNameBytes} bytes per name, ${config.maxOutputChars} characters ` +
+            `of report, ${config.maxSvgNodes} nodes for SVG, ${config.workerHeapMb} MiB of memory and ` +
+            `${config.renderDeadlineMs} ms per request (all in SECURITY.md); past one: 413 naming it (limitName), or 504.`,
           parameters: [
             {
               name: 'format',
@@ -140,7 +142,8 @@ export function openApiDocument(config: ServerConfig): JsonObject {
             field: { type: 'string', description: 'profile.proto field at fault (malformed profiles)' },
             index: { type: 'integer', description: 'offending id, index or byte offset (malformed profiles)' },
             option: { type: 'string', description: 'query parameter at fault (bad options)' },
-            limit: { type: 'integer', description: 'the size cap in bytes (413)' },
+            limit: { type: 'integer', description: 'the cap: bytes, or the count its limit counts (413)' },
+            limitName: { type: 'string', description: 'the limit passed (413), e.g. max_samples; the server sets it as HOTPATH_MAX_SAMPLES' },
             entry: { type: 'string', description: 'the sources archive entry at fault' },
           },
         },

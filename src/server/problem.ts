@@ -17,6 +17,7 @@ import {
   SourceArchiveError,
   TooLargeError,
   FetchError,
+  GraphTooLargeError,
   StoreUnavailableError,
   StorageFullError,
 } from '../errors.js';
@@ -62,8 +63,10 @@ export interface Problem {
   index?: number;
   /** OptionsError: the query parameter at fault */
   option?: string;
-  /** TooLargeError: the cap, in bytes */
+  /** TooLargeError: the cap (bytes, or the count the budget counts) */
   limit?: number;
+  /** TooLargeError past a budget: its name (max_samples; the server's variable is HOTPATH_MAX_SAMPLES) */
+  limitName?: string;
   /** SourceArchiveError: the archive entry at fault */
   entry?: string;
 }
@@ -78,7 +81,7 @@ export class HttpProblem extends Error {
   constructor(
     readonly kind: ProblemKind,
     readonly detail: string,
-    readonly extra: Partial<Pick<Problem, 'field' | 'index' | 'option' | 'limit' | 'entry'>> = {},
+    readonly extra: Partial<Pick<Problem, 'field' | 'index' | 'option' | 'limit' | 'limitName' | 'entry'>> = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
@@ -124,7 +127,11 @@ export function problemFromError(err: unknown): MappedError {
         return mapped('value-overflow', err.message, extra);
     }
   }
-  if (err instanceof TooLargeError) return mapped('too-large', err.message, { limit: err.limit });
+  if (err instanceof TooLargeError) {
+    if (err.limitName === undefined) return mapped('too-large', err.message, { limit: err.limit });
+    return mapped('too-large', `${err.message}; this server's limit: HOTPATH_${err.limitName.toUpperCase()}`, { limit: err.limit, limitName: err.limitName });
+  }
+  if (err instanceof GraphTooLargeError) return mapped('graph-too-large', err.message, { option: 'nodecount' });
   if (err instanceof SourceArchiveError) {
     const detail = `sources archive: ${err.message}`;
     const extra = { entry: err.entry };

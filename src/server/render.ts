@@ -1,18 +1,20 @@
 /**
- * POST /v1/render: query → options, body → Profile, Profile → report, and for SVG the DOT → a
- * render worker. The same calls as the CLI (parseOptions, loadProfile, produceReport), so the
+ * POST /v1/render: query → options, body → a job for the worker pool (src/jobs/), its bytes → the
+ * answer. The worker makes the same calls as the CLI (loadReportInput, produceReport), so the
  * bytes are the CLI's for the same options; only the time zone of the header is fixed to UTC.
  *
- * Decoding and graph building run on the event loop (tens of milliseconds for common profiles);
- * only Graphviz layout, which can take seconds or never end, goes to the worker pool.
+ * The event loop only reads the body, checks the query and sends the answer: decoding, filtering,
+ * the graph, the report and its layout all run in a worker with a heap ceiling and a deadline, so
+ * a hostile profile costs its own request (413 past a budget or the ceiling, 504 past the
+ * deadline) and nobody else's.
  */
 import type { Request, Response } from 'express';
 import { OPTION_NAMES, parseOptions, type ReportOptions } from '../options.js';
-import { readProfile } from '../profile/load.js';
-import { CONTENT_TYPES, loadReportInput, produceReport, REPORT_FORMATS, type ReportInput, type ReportName } from '../reports.js';
-import { readSourcesArchive } from '../report/sources-archive.js';
-import { ProfileError, RenderError, TooLargeError } from '../errors.js';
-import type { RenderPool } from '../render/pool.js';
+import { CONTENT_TYPES, REPORT_FORMATS, type ReportName } from '../reports.js';
+import { RenderError } from '../errors.js';
+import { LIMIT_NAMES, type Limits } from '../limits.js';
+import type { WorkerPool } from '../jobs/pool.js';
+import type { Job, JobInput, JobResult } from '../jobs/protocol.js';
 import { readUpload, type BodyMeter, type Upload } from './body.js';
 import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
@@ -26,7 +28,7 @@ export const SERVICE_TIME_ZONE = 'UTC';
 
 export interface RenderDeps {
   config: ServerConfig;
-  pool: RenderPool;
+  pool: WorkerPool;
   metrics: ServerMetrics;
 }
 
@@ -86,13 +88,8 @@ export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: nu
 /** CLI options that would make the service read its own file system. */
 export const SERVER_REFUSED_OPTIONS: readonly string[] = ['source_path', 'trim_path'];
 
-/** Nodes in pprof-style DOT: one `N<id> [` line each (labels escape newlines, so none is split). */
-export function countDotNodes(dot: string): number {
-  const m = dot.match(/^N\d+ \[/gm);
-  return m ? m.length : 0;
-}
-
-export function renderHandler({ config, pool, metrics }: RenderDeps) {
+export function renderHandler(deps: RenderDeps) {
+  const { config, metrics } = deps;
   return async (req: Request, res: Response): Promise<void> => {
     const meter: BodyMeter = res.locals['bodyMeter'] as BodyMeter;
     let format = 'unknown';
@@ -100,16 +97,18 @@ export function renderHandler({ config, pool, metrics }: RenderDeps) {
       const request = parseRenderQuery(req.query as Record<string, unknown>, config.maxSvgNodes);
       format = request.format;
       const upload = await readUpload(req, config, meter);
-      const input = loadInput(request.format, upload, config, request.options.symbolize);
-      const report = produceReport(input, request.format, request.options, { timeZone: SERVICE_TIME_ZONE });
-      let body = report.text;
-      if (report.needsLayout) body = await layout(report.text, { config, pool, metrics });
+      if (upload.sources !== undefined && request.format !== 'list') {
+        throw new HttpProblem('bad-request', 'a "sources" archive goes with format=list only');
+      }
+      // The body is this request's alone: handed to the worker, not copied.
+      const { input, transfer } = jobInput(upload, config, { keep: false, symbolize: request.options.symbolize });
+      const result = await inWorker(deps, reportJob(request.format, request.options, input, config), transfer);
       res.status(200);
       res.setHeader('Content-Type', CONTENT_TYPES[request.format]);
-      for (const w of report.warnings) res.append('X-Hotpath-Warning', headerSafe(w));
-      for (const b of report.breaches) res.append('X-Hotpath-Budget-Exceeded', headerSafe(b));
-      res.setHeader('Content-Length', Buffer.byteLength(body));
-      res.end(body);
+      for (const w of result.warnings) res.append('X-Hotpath-Warning', headerSafe(w));
+      for (const b of result.breaches) res.append('X-Hotpath-Budget-Exceeded', headerSafe(b));
+      res.setHeader('Content-Length', result.body.byteLength);
+      res.end(result.body);
       metrics.renders.inc({ format, outcome: 'ok' });
     } catch (err) {
       const kind = problemFromError(err).problem.type.split(':').pop()!;
@@ -119,68 +118,73 @@ export function renderHandler({ config, pool, metrics }: RenderDeps) {
   };
 }
 
+/** The budgets a job runs under: this server's (src/limits.ts, from the environment). */
+export function limitsOf(config: ServerConfig): Limits {
+  const out = {} as Limits;
+  for (const name of LIMIT_NAMES) out[name] = config[name];
+  return out;
+}
+
 /**
- * The upload → what the report reads, as the CLI does it (loadReportInput), plus the sources archive
- * for list. When a base is given and loading fails, the detail says which of the two files is at fault.
+ * An upload as a job's input, and the buffers to hand to the worker. `keep`: the caller still needs
+ * the bytes (to store them), so the worker gets copies; otherwise a buffer that is wholly the
+ * upload's moves to the worker without a copy. `symbolize` is pprof's option as given (how to read
+ * the bytes); `title`, a stored profile's, heads the card.
  */
-export function loadInput(format: ReportName, upload: Upload, config: ServerConfig, symbolize?: string): ReportInput {
+export function jobInput(
+  upload: Upload, config: ServerConfig, { keep, symbolize, title }: { keep: boolean; symbolize?: string | undefined; title?: string | undefined },
+): { input: JobInput; transfer: ArrayBuffer[] } {
   if (upload.base !== undefined && upload.diff_base !== undefined) {
     throw new HttpProblem('bad-request', 'send one of the "base" and "diff_base" fields, not both');
   }
-  const limits = { maxInflatedBytes: config.maxInflatedBytes };
+  const transfer: ArrayBuffer[] = [];
+  const handOver = (bytes: Uint8Array): Uint8Array => {
+    const own = !keep && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const out = own ? bytes : new Uint8Array(bytes);
+    transfer.push(out.buffer as ArrayBuffer);
+    return out;
+  };
   const baseBytes = upload.base ?? upload.diff_base;
-  const base = baseBytes === undefined ? undefined : { bytes: baseBytes, diff: upload.diff_base !== undefined };
-  let input: ReportInput;
-  try {
-    input = loadReportInput(format, upload.profile, base, { ...limits, symbolize });
-  } catch (err) {
-    if (base !== undefined && (err instanceof ProfileError || err instanceof TooLargeError) && profileLoads(upload.profile, limits)) {
-      err.message = `${upload.base !== undefined ? 'base' : 'diff_base'}: ${err.message}`;
-    }
-    throw err;
-  }
-  if (upload.sources !== undefined) {
-    if (format !== 'list') throw new HttpProblem('bad-request', 'a "sources" archive goes with format=list only');
-    input.sources = readSourcesArchive(upload.sources);
-  }
-  return input;
-}
-
-function profileLoads(bytes: Uint8Array, limits: { maxInflatedBytes: number }): boolean {
-  try {
-    readProfile(bytes, limits);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function layout(dot: string, deps: RenderDeps): Promise<string> {
-  return inRenderWorker(dot, deps, 'format=dot', (pool) => pool.render(dot, { deadlineMs: deps.config.renderDeadlineMs }));
+  const input: JobInput = {
+    profile: handOver(upload.profile),
+    ...(baseBytes !== undefined && { base: { bytes: handOver(baseBytes), diff: upload.diff_base !== undefined } }),
+    ...(upload.sources !== undefined && { sources: handOver(upload.sources) }),
+    limits: limitsOf(config),
+    ...(symbolize !== undefined && { symbolize }),
+    ...(title !== undefined && { title }),
+  };
+  return { input, transfer };
 }
 
 /**
- * A layout job in the render pool (SVG, or PNG for links), under the server's node cap, timed in the
- * render metrics. `unlaid` names what to ask for instead when the graph is over the cap.
+ * One report as a job. SVG is laid out in the worker; with `png`, the report (the graph's layout, or
+ * an SVG report such as the card) is rasterised there at that scale. `unlaid` names what to ask for
+ * instead of a graph over the node cap.
  */
-export async function inRenderWorker<T>(dot: string, { config, pool, metrics }: RenderDeps, unlaid: string, job: (pool: RenderPool) => Promise<T>): Promise<T> {
-  const nodes = countDotNodes(dot);
-  if (nodes > config.maxSvgNodes) {
-    throw new HttpProblem(
-      'graph-too-large',
-      `the graph has ${nodes} nodes, over this server's SVG limit of ${config.maxSvgNodes}; set nodecount (trim=false lifts it) or ask for ${unlaid}`,
-      { option: 'nodecount' },
-    );
-  }
+export function reportJob(
+  report: ReportName, options: ReportOptions, input: JobInput, config: ServerConfig, png?: { scale: number }, unlaid = 'format=dot',
+): Job {
+  const render = png !== undefined ? { to: 'png' as const, scale: png.scale } : report === 'svg' ? { to: 'svg' as const } : undefined;
+  return {
+    kind: 'report', input, report, options, timeZone: SERVICE_TIME_ZONE, maxSvgNodes: config.maxSvgNodes, unlaid,
+    ...(render !== undefined && { render }),
+  };
+}
+
+/**
+ * A job in the worker pool, under the server's deadline, timed in the render metrics. Its error is
+ * the job's own (a typed error, mapped by problem.ts), or the pool's.
+ */
+export async function inWorker({ config, pool, metrics }: RenderDeps, job: Job, transfer: ArrayBuffer[] = []): Promise<JobResult> {
   const started = performance.now();
   let outcome = 'ok';
   try {
-    return await job(pool);
+    return await pool.run(job, { deadlineMs: config.renderDeadlineMs, transfer });
   } catch (err) {
     outcome = problemFromError(err).problem.type.split(':').pop()!;
-    // A pool that has no workers left (closed, or they cannot start) is the server's state, not the graph's fault.
+    // A pool that has no workers left (closed, or they cannot start) is the server's state, not the profile's fault.
     if (err instanceof RenderError && pool.stats().size === 0) {
-      throw new HttpProblem('unavailable', 'the render workers are not running (the server is shutting down or failed to start them)');
+      throw new HttpProblem('unavailable', 'the job workers are not running (the server is shutting down or failed to start them)');
     }
     throw err;
   } finally {

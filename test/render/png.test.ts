@@ -15,7 +15,7 @@ import { produceReport } from '../../src/reports.js';
 import { renderDot } from '../../src/render/graphviz.js';
 import { encodePng, pngSize } from '../../src/render/png-encode.js';
 import { DEFAULT_MAX_PIXELS, dotToPng, svgToPng } from '../../src/render/png.js';
-import { RenderPool } from '../../src/render/pool.js';
+import { WorkerPool } from '../../src/jobs/pool.js';
 import { finishSvg } from '../../src/render/svg.js';
 import { CORPUS } from '../support/goldens.js';
 import { decodePng, type DecodedPng } from './png-decode.js';
@@ -224,7 +224,7 @@ test('bad options and bad SVG are typed errors', async () => {
 });
 
 test('the render pool makes PNGs off the main thread: from DOT, from SVG, with option errors typed', async () => {
-  const pool = new RenderPool({ size: 1 });
+  const pool = new WorkerPool({ size: 1 });
   try {
     const fromDot = await pool.renderPng({ dot: 'digraph { a -> b }' });
     assert.ok(fromDot instanceof Uint8Array);

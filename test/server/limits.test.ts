@@ -1,9 +1,10 @@
 /**
- * Deadlines and back-pressure, each on a server with one render worker:
+ * Deadlines and back-pressure, each on a server with one job worker:
  * - a deliberately huge layout answers 504 once its deadline passed (the worker is terminated and
  *   replaced), and the request right after it succeeds;
- * - a render arriving while the only worker is busy and the queue (size 0) is full answers 503
- *   with Retry-After, while text reports, which need no worker, are still answered.
+ * - a request arriving while the only worker is busy and the queue (size 0) is full answers 503
+ *   with Retry-After, a text report as much as an SVG (every report is a job), while /healthz and
+ *   /metrics, which read no profile, are still answered.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +44,7 @@ describe('render deadline: 504', () => {
       edgefraction: '0',
       nodecount: '3000',
     });
-    // Decoding and DOT run on the event loop first; the deadline counts from the hand-over to the pool.
+    // The deadline counts from the hand-over to the pool: decoding and DOT are part of the job.
     const handedOver = await until(() => server.pool.stats().busy === 1, 60_000);
     const timedOut = await huge;
     const layoutMs = performance.now() - handedOver;
@@ -51,6 +52,7 @@ describe('render deadline: 504', () => {
     assert.equal(problemOf(timedOut).type, 'urn:hotpath:problem:render-timeout');
     assert.ok(layoutMs >= DEADLINE_MS - 50, `504 after ${layoutMs.toFixed(0)} ms in the pool, before the deadline (${DEADLINE_MS} ms)`);
 
+    await server.pool.ready(); // the replacement has loaded Graphviz
     const next = await render(server, fixture('profiles/shopd/cpu.pb.gz'), { format: 'svg' });
     assert.equal(next.status, 200, next.text.slice(0, 300));
     assert.match(next.text, /<svg/);
@@ -81,11 +83,12 @@ describe('full render queue: 503', () => {
     assert.equal(problemOf(busy).type, 'urn:hotpath:problem:busy');
 
     const text = await render(server, fixture('profiles/shopd/cpu.pb.gz'), { format: 'top' });
-    assert.equal(text.status, 200, 'text reports need no worker');
+    assert.equal(text.status, 503, 'a text report is a job like any other');
 
     assert.equal((await slow).status, 504);
     const metrics = (await get(server, '/metrics')).text;
     assert.match(metrics, /hotpath_renders_total\{format="svg",outcome="busy"\} 1/);
+    assert.match(metrics, /hotpath_renders_total\{format="top",outcome="busy"\} 1/);
     assert.equal((await get(server, '/healthz')).status, 200);
   });
 });

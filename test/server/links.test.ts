@@ -315,6 +315,40 @@ for (const backend of BACKENDS) {
       assert.equal(problemOf(await getBytes(`${server.url}/p/not-an-id/graph.svg`)).status, 404);
     });
 
+    test('retention is a promise: a re-upload (with or without ttl) never moves the expiry, and says so', async () => {
+      const bytes = Buffer.from('main;retained 7\n');
+      const first = stored(await upload(server, { profile: bytes, ttl: '120' }));
+      const agains: Record<string, Buffer | string>[] = [{ profile: bytes }, { profile: bytes, ttl: '100000' }, { profile: bytes, ttl: '10' }];
+      for (const again of agains) {
+        const res = await upload(server, again);
+        assert.equal(stored(res, 200).expiresAt, first.expiresAt);
+        assert.match(res.headers.get('x-hotpath-warning') ?? '', /already stored and expires at .*; its expiry does not change/);
+      }
+      assert.equal((await upload(server, { profile: bytes, ttl: '120' })).headers.get('x-hotpath-warning'), null, 'nothing to say when it matches');
+      skew += 121_000;
+      assert.equal(problemOf(await getBytes(`${server.url}/p/${first.id}/top.txt`)).status, 404, 'gone at the first expiry');
+    });
+
+    test('an artifact made against ?base=X is gone when X expires, from the store and from memory', async () => {
+      const base = stored(await upload(server, { profile: Buffer.from('main;a 5\nmain;b 1\n'), ttl: '60' }));
+      const profile = stored(await upload(server, Buffer.from('main;a 9\nmain;b 1\n')));
+      const url = `${server.url}/p/${profile.id}/top.txt?base=${base.id}`;
+      const first = await getBytes(url);
+      assert.equal(first.status, 200, first.text);
+      assert.equal((await getBytes(url)).headers.get('x-hotpath-cache'), 'hit');
+      skew += 61_000;
+      assert.equal(problemOf(await getBytes(url)).status, 404, 'not served from memory or the store once its base expired');
+      assert.equal((await getBytes(`${server.url}/p/${profile.id}/top.txt`)).status, 200, 'the profile itself lives on');
+    });
+
+    test('a profile stored with a base that expires sooner expires with it, and the answer says so', async () => {
+      const base = stored(await upload(server, { profile: Buffer.from('main;x 5\n'), ttl: '60' }));
+      const res = await upload(server, { profile: Buffer.from('main;x 9\n'), base: Buffer.from('main;x 5\n'), ttl: '3600' });
+      const withBase = stored(res);
+      assert.equal(withBase.expiresAt, base.expiresAt);
+      assert.match(res.headers.get('x-hotpath-warning') ?? '', /its base expires sooner/);
+    });
+
     test('bad uploads and bad options answer as /v1/render does', async () => {
       const bad = await upload(server, Buffer.from('\x1f\x8b\x08\x00garbage that is not gzip'));
       const rendered = await fetch(`${server.url}/v1/render?format=top`, { method: 'POST', body: new Uint8Array(Buffer.from('\x1f\x8b\x08\x00garbage that is not gzip')) });

@@ -33,6 +33,11 @@ test('SIGTERM: the in-flight request completes, new connections are refused, exi
       child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
     });
     assert.match(url, /^http:\/\/localhost:\d+$/);
+    // Every report is a job: wait for the worker, so the grace period is not spent starting it.
+    for (let i = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) {
+      if (i > 300) throw new Error('not ready after 15 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     // Upload in two halves, with the SIGTERM in between: the request is in flight when it arrives.
     const bytes = new Uint8Array(fixture('profiles/shopd/cpu.pb.gz'));

@@ -7,13 +7,13 @@
 import type { Request, Response } from 'express';
 import { Counter } from 'prom-client';
 import { parseOptions, type ReportOptions } from '../../options.js';
-import { CONTENT_TYPES, produceReport } from '../../reports.js';
+import { CONTENT_TYPES } from '../../reports.js';
 import { etagOf, isProfileId, type Store, type StoredArtifact, type StoredProfile } from '../../store/index.js';
 import type { Upload } from '../body.js';
 import type { ServerConfig } from '../config.js';
 import type { LinksDeps } from '../deps.js';
 import { HttpProblem, problemFromError } from '../problem.js';
-import { headerSafe, inRenderWorker, layout, loadInput, parseRenderQuery, SERVICE_TIME_ZONE, SVG_CSP } from '../render.js';
+import { headerSafe, inWorker, jobInput, parseRenderQuery, reportJob, SVG_CSP } from '../render.js';
 import { ArtifactMemo, flightsOf } from './cache.js';
 import { ARTIFACTS, type ArtifactName, type ArtifactSpec } from './schemas.js';
 
@@ -109,7 +109,7 @@ export async function serveArtifact(
   if (!isProfileId(id)) throw notFound(id);
   const request = parseArtifactQuery(req.query as Record<string, unknown>, name, deps.config);
   const store = deps.store.get();
-  const key = { profileId: id, options: request.canonical, format: name };
+  const key = { profileId: id, options: request.canonical, format: name, ...(request.base !== undefined && { baseId: request.base.id }) };
   const memoKey = `${id}\0${name}\0${request.canonical}`;
   let artifact = memo.get(memoKey, deps.store.now());
   let outcome = 'memory';
@@ -139,23 +139,21 @@ export async function serveArtifact(
 async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: ArtifactName, request: ArtifactRequest): Promise<StoredArtifact> {
   const spec: ArtifactSpec = ARTIFACTS[name];
   const format = spec.png ? 'png' : spec.report;
-  // Rendering reads the profile on the event loop like an upload does; serving a stored artifact does not.
+  // Rendering reads the profile (in a worker) like an upload does; serving a stored artifact does not.
   const release = deps.admission.enter();
   try {
     const profile = await store.getProfile(id);
     if (profile === undefined) throw notFound(id);
-    const upload = await uploadOf(store, profile, request.base);
-    const loaded = loadInput(spec.report, upload, deps.config, request.options.symbolize);
-    const input = { ...loaded, ...(profile.title !== undefined && { title: profile.title }) };
-    const report = produceReport(input, spec.report, request.options, { timeZone: SERVICE_TIME_ZONE });
-    let body: string | Uint8Array = report.text;
-    if (spec.png === 'dot') body = await rasterise({ dot: report.text }, request.scale, deps);
-    else if (spec.png === 'svg') body = await rasterise({ svg: report.text }, 1, deps);
-    else if (report.needsLayout) body = await layout(report.text, deps);
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    const contentType = withNotes(spec.png ? 'image/png' : CONTENT_TYPES[spec.report], report.warnings, report.breaches);
+    const { upload, expiresAt } = await uploadOf(store, profile, request.base);
+    const { input, transfer } = jobInput(upload, deps.config, { keep: false, symbolize: request.options.symbolize, title: profile.title });
+    // graph.png: the graph's layout at the asked scale; card.png: the card's SVG, at its one size.
+    const png = spec.png === undefined ? undefined : { scale: spec.png === 'dot' ? request.scale : 1 };
+    const job = reportJob(spec.report, request.options, input, deps.config, png, spec.png ? 'graph.dot' : 'format=dot');
+    const result = await inWorker(deps, job, transfer);
+    const bytes = Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+    const contentType = withNotes(spec.png ? 'image/png' : CONTENT_TYPES[spec.report], result.warnings, result.breaches);
     deps.metrics.renders.inc({ format, outcome: 'ok' });
-    return { body: bytes, contentType, etag: etagOf(bytes), ...(profile.expiresAt !== undefined && { profileExpiresAt: profile.expiresAt }) };
+    return { body: bytes, contentType, etag: etagOf(bytes), ...(expiresAt !== undefined && { profileExpiresAt: expiresAt }) };
   } catch (err) {
     deps.metrics.renders.inc({ format, outcome: problemFromError(err).problem.type.split(':').pop()! });
     throw err;
@@ -164,24 +162,20 @@ async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: A
   }
 }
 
-/** What loadInput reads for a stored profile: its bytes, and the base's (stored, or asked for). */
-export async function uploadOf(store: Store, profile: StoredProfile, asked?: { id: string; diff: boolean }): Promise<Upload> {
+/**
+ * What a job reads for a stored profile: its bytes, and the base's (stored, or asked for); and when
+ * the first of them expires, which is when anything made from them must be gone.
+ */
+export async function uploadOf(store: Store, profile: StoredProfile, asked?: { id: string; diff: boolean }): Promise<{ upload: Upload; expiresAt?: Date }> {
   const ref = asked ?? (profile.baseId !== undefined ? { id: profile.baseId, diff: profile.baseDiff === true } : undefined);
-  if (ref === undefined) return { profile: profile.bytes };
+  if (ref === undefined) return { upload: { profile: profile.bytes }, ...(profile.expiresAt !== undefined && { expiresAt: profile.expiresAt }) };
   const base = await store.getProfile(ref.id);
   if (base === undefined) {
     throw new HttpProblem('not-found', `the base profile ${ref.id} is not stored here (or has expired)`);
   }
-  return ref.diff ? { profile: profile.bytes, diff_base: base.bytes } : { profile: profile.bytes, base: base.bytes };
-}
-
-/**
- * A PNG, in a render worker: of Graphviz's own SVG of the DOT (same node cap and errors as SVG), or of
- * a standalone SVG such as the card.
- */
-function rasterise(source: { dot: string } | { svg: string }, scale: number, deps: LinksDeps): Promise<Uint8Array> {
-  const dot = 'dot' in source ? source.dot : '';
-  return inRenderWorker(dot, deps, 'graph.dot', (pool) => pool.renderPng(source, { scale, deadlineMs: deps.config.renderDeadlineMs }));
+  const upload = ref.diff ? { profile: profile.bytes, diff_base: base.bytes } : { profile: profile.bytes, base: base.bytes };
+  const times = [profile.expiresAt, base.expiresAt].filter((t): t is Date => t !== undefined).map((t) => t.getTime());
+  return { upload, ...(times.length > 0 && { expiresAt: new Date(Math.min(...times)) }) };
 }
 
 /**

@@ -4,18 +4,12 @@
  * (`GET /p/{id}/meta.json`) the viewer page and unfurls use.
  */
 import type { Request, Response } from 'express';
-import { formatGoTime } from '../../format/goformat.js';
-import { label } from '../../format/units.js';
-import { parseOptions } from '../../options.js';
-import { formatValue } from '../../pipeline/context.js';
-import { sampleIndexByName } from '../../pipeline/select.js';
-import { topReport } from '../../report/top.js';
 import { etagOf, isProfileId, type StoredProfile } from '../../store/index.js';
 import type { Upload } from '../body.js';
 import type { ServerConfig } from '../config.js';
 import type { LinksDeps } from '../deps.js';
 import { HttpProblem } from '../problem.js';
-import { loadInput, SERVICE_TIME_ZONE } from '../render.js';
+import { inWorker, jobInput, SERVICE_TIME_ZONE } from '../render.js';
 import { notFound, sendArtifact, uploadOf } from './artifacts.js';
 import { flightsOf } from './cache.js';
 import { checked, LINKS, META, titleSchema, ttlSchema, type ProfileLinks, type ProfileMetaAnswer, type StoredProfileAnswer } from './schemas.js';
@@ -30,13 +24,16 @@ export interface ProfileToStore {
 export interface StoredResult {
   profile: StoredProfile;
   created: boolean;
+  /** why the expiry is not the one asked for (sent as X-Hotpath-Warning) */
+  note?: string;
 }
 
 /**
  * Checks that the bytes load (with the base: that the two can be compared), as /v1/render would,
- * then stores the base as a profile of its own and the profile referring to it. The base is
- * stored first, so a profile in the store always has its base; and kept a minute longer, so it
- * never expires while the profile is still readable.
+ * in a worker, then stores the base as a profile of its own and the profile referring to it. The
+ * base is stored first, so a profile in the store always has its base; a new base is kept a minute
+ * longer than the profile, and a profile never outlives a base stored before it (the store caps its
+ * expiry), so neither expires while the other is still readable.
  */
 export async function storeProfile(deps: LinksDeps, p: ProfileToStore): Promise<StoredResult> {
   const store = deps.store.get();
@@ -44,7 +41,9 @@ export async function storeProfile(deps: LinksDeps, p: ProfileToStore): Promise<
     profile: p.bytes,
     ...(p.base !== undefined && (p.base.diff ? { diff_base: p.base.bytes } : { base: p.base.bytes })),
   };
-  loadInput('top', upload, deps.config);
+  // The bytes are stored afterwards: the worker gets copies.
+  const { input, transfer } = jobInput(upload, deps.config, { keep: true });
+  await inWorker(deps, { kind: 'check', input }, transfer);
   let baseId: string | undefined;
   if (p.base !== undefined) {
     const ttl = p.ttlSeconds === undefined ? undefined : p.ttlSeconds + 60;
@@ -59,11 +58,28 @@ export async function storeProfile(deps: LinksDeps, p: ProfileToStore): Promise<
   const profile = await store.getProfile(id);
   // Only a TTL shorter than this request could get here; none is.
   if (profile === undefined) throw new Error(`profile ${id} vanished right after it was stored`);
-  return { profile, created };
+  return { profile, created, ...keptNote(profile, p.ttlSeconds, created) };
+}
+
+/**
+ * Why the answer's expiry is not the one asked for, if it is not: the profile was already stored
+ * (its expiry never moves while it lives: anyone with the bytes could otherwise make it
+ * permanent), or its base expires sooner. Said in a header rather than silently.
+ */
+function keptNote(profile: StoredProfile, ttlSeconds: number | undefined, created: boolean): { note?: string } {
+  const asked = ttlSeconds === undefined ? undefined : ttlSeconds * 1000;
+  const got = profile.expiresAt === undefined ? undefined : profile.expiresAt.getTime() - profile.createdAt.getTime();
+  if (asked === got) return {}; // the ttl asked for, counted from when it was first stored
+  const kept = profile.expiresAt === undefined ? 'kept until removed' : `expires at ${profile.expiresAt.toISOString()}`;
+  return {
+    note: created
+      ? `the profile ${kept}: its base expires sooner than the ttl asked for`
+      : `the profile was already stored and ${kept}; its expiry does not change while it lives`,
+  };
 }
 
 /** 201 (or 200 when it was already stored) with the id and the links. */
-export function sendStored(req: Request, res: Response, config: ServerConfig, { profile, created }: StoredResult): void {
+export function sendStored(req: Request, res: Response, config: ServerConfig, { profile, created, note }: StoredResult): void {
   const links = profileLinks(originOf(req, config), profile.id);
   const answer: StoredProfileAnswer = {
     id: profile.id,
@@ -72,6 +88,7 @@ export function sendStored(req: Request, res: Response, config: ServerConfig, { 
     links,
   };
   res.status(created ? 201 : 200);
+  if (note !== undefined) res.setHeader('X-Hotpath-Warning', note);
   res.setHeader('Location', links.view);
   res.setHeader('Cache-Control', 'no-store');
   res.json(answer);
@@ -155,7 +172,7 @@ export async function describeProfile(deps: LinksDeps, id: string, origin: strin
   let facts = await store.getArtifact(key);
   if (facts === undefined) {
     facts = await flightsOf(deps).run(`${id}\0${META}`, async () => {
-      const body = Buffer.from(JSON.stringify(profileFacts(deps.config, await uploadOf(store, profile))), 'utf8');
+      const body = await profileFacts(deps, (await uploadOf(store, profile)).upload);
       await store.putArtifact(key, body, 'application/json').catch((err: Error) => {
         deps.logger.error({ msg: 'cannot store the profile facts', error: err.message });
       });
@@ -184,30 +201,22 @@ export function metaLoader(deps: LinksDeps): (id: string) => Promise<ProfileMeta
 export async function serveMeta(deps: LinksDeps, req: Request, res: Response, id: string): Promise<void> {
   const meta = await describeProfile(deps, id, originOf(req, deps.config));
   if (meta === undefined) throw notFound(id);
-  // The expiry can move (a re-upload extends it): revalidate rather than cache for long.
+  // Revalidated rather than cached for long: the profile may expire (or be stored anew after it has).
   res.setHeader('Cache-Control', 'no-cache');
   res.json(meta);
 }
 
-/** What -top with default options shows of the profile (with its stored base applied). */
-function profileFacts(config: ServerConfig, upload: Upload): ProfileFacts {
-  const { profile: p, kind } = loadInput('top', upload, config);
-  const nonEmpty = p.sampleTypes.length > 0;
-  let total: string | null = null;
-  let topFunction: string | null = null;
-  if (nonEmpty) {
-    const top = topReport(p, parseOptions({}), { timeZone: SERVICE_TIME_ZONE });
-    total = formatValue(top.report.selected.ctx, top.report.selected.ctx.total);
-    topFunction = top.rows[0]?.name ?? null;
+/**
+ * What -top with default options shows of the profile (with its stored base applied), as JSON, from
+ * a worker; it reads the profile like a render, so it takes an admission place like one.
+ */
+async function profileFacts(deps: LinksDeps, upload: Upload): Promise<Buffer> {
+  const release = deps.admission.enter();
+  try {
+    const { input, transfer } = jobInput(upload, deps.config, { keep: false });
+    const { body } = await inWorker(deps, { kind: 'facts', input, timeZone: SERVICE_TIME_ZONE }, transfer);
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  } finally {
+    release();
   }
-  return {
-    kind,
-    sampleTypes: p.sampleTypes.map(({ type, unit }) => ({ type, unit })),
-    defaultSampleIndex: nonEmpty ? p.sampleTypes[sampleIndexByName(p, undefined)]!.type : null,
-    periodType: p.periodType.type !== '' || p.periodType.unit !== '' ? { type: p.periodType.type, unit: p.periodType.unit } : null,
-    time: p.timeNanos !== 0n ? formatGoTime(p.timeNanos, SERVICE_TIME_ZONE) : null,
-    duration: p.durationNanos !== 0 ? label(p.durationNanos, 'nanoseconds') : null,
-    total,
-    topFunction,
-  };
 }

@@ -1,30 +1,46 @@
 /**
- * A pool of worker threads running Graphviz, so layouts never block the event loop. PNG jobs
- * (renderPng: layout and/or rasterising) share the same workers, queue, deadlines and recycling.
+ * A pool of worker threads that do all of a profile's work (jobs: decode, filter, graph, report,
+ * layout, PNG; job.ts), so none of it runs on the event loop, and no job can take more than its
+ * worker: each has a heap ceiling (resourceLimits) and each job a deadline.
  *
  * Why hand-written: the rules we need (deadline counted from enqueue, terminate-and-replace on
- * timeout, recycle after N jobs or any Graphviz error, BusyError with a Retry-After estimate) are a
- * small state machine; piscina measured the same speed and would still need most of this around it.
+ * timeout, a heap ceiling whose breach is the job's answer, recycle after N jobs or any Graphviz
+ * error, BusyError with a Retry-After estimate) are a small state machine; piscina measured the
+ * same speed and would still need most of this around it.
  *
  * Every worker is in one of three states: starting (loading Graphviz), idle, busy (one job). Jobs
  * wait in a bounded FIFO queue. A worker is never reused after anything went wrong in it: it is
- * terminated and a fresh one is started, which also returns its WASM memory to the system.
+ * terminated and a fresh one is started, which also returns its memory to the system.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BusyError, OptionsError, RenderError, RenderTimeoutError, RenderWorkerLostError } from '../errors.js';
-import type { PngOptions } from './png.js';
-import type { RenderRequest, WorkerReply } from './protocol.js';
+import { BusyError, RenderError, RenderTimeoutError, RenderWorkerLostError, TooLargeError } from '../errors.js';
+import type { PngOptions } from '../render/png.js';
+import { receivedError, type Job, type JobRequest, type JobResult, type WorkerReply } from './protocol.js';
 
-export interface RenderPoolOptions {
+/** The heap a worker may use by default: the 1M-sample bench profile needs ~512 MiB for an SVG. */
+export const DEFAULT_WORKER_HEAP_MB = 1024;
+
+export interface WorkerPoolOptions {
   /** Worker threads; default os.availableParallelism(). */
   size?: number;
   /** Jobs allowed to wait for a worker; one more is rejected with BusyError. Default 64. */
   maxQueue?: number;
   /** Per-job deadline including queue time; default 10 000 ms. */
   deadlineMs?: number;
-  /** Replace a worker after this many jobs, bounding what a long-lived WASM heap can collect. */
+  /**
+   * Replace a worker after this many jobs that ran Graphviz (layouts, PNGs), bounding what a
+   * long-lived WASM heap can collect. Text reports do not count: they leave nothing in WASM, and a
+   * replaced worker starts with cold JIT, which every report it serves next pays for.
+   */
   recycleAfterJobs?: number;
+  /**
+   * V8 heap ceiling of each worker (maxOldGenerationSizeMb), default DEFAULT_WORKER_HEAP_MB. A job
+   * that needs more ends its worker only and rejects with TooLargeError naming `heapLimitName`.
+   */
+  heapMb?: number;
+  /** how the heap ceiling is named to users (the service: worker_heap_mb, i.e. HOTPATH_WORKER_HEAP_MB) */
+  heapLimitName?: string;
   /**
    * Worker entry module. Defaults to the compiled worker.js next to this file; tests pass other
    * workers (e.g. one that crashes) to exercise the failure paths.
@@ -32,30 +48,32 @@ export interface RenderPoolOptions {
   workerUrl?: URL;
 }
 
-export interface RenderPoolStats {
+export interface WorkerPoolStats {
   /** Live workers (starting, idle or busy). */
   size: number;
   /** Workers running a job. */
   busy: number;
   /** Jobs waiting for a worker. */
   queued: number;
-  /** Workers replaced for any reason: deadline, crash, Graphviz error, recycling. */
+  /** Workers replaced for any reason: deadline, crash, out of memory, Graphviz error, recycling. */
   restarts: number;
-  /** Jobs that produced an SVG or a PNG. */
+  /** Jobs that gave an answer. */
   rendered: number;
 }
 
-interface Job {
+interface Queued {
   id: number;
-  dot: string;
-  /** Set for a PNG job (see RenderRequest.png). */
-  png?: RenderRequest['png'];
+  /** undefined once settled, so a large input can be collected even if the caller keeps the promise */
+  job: Job | undefined;
+  /** the job's buffers handed to the worker rather than copied (they are unusable here afterwards) */
+  transfer: ArrayBuffer[];
+  /** the job runs Graphviz (counts toward recycling) */
+  usesGraphviz: boolean;
   deadlineMs: number;
   timer: NodeJS.Timeout;
   startedAt?: number;
   settled: boolean;
-  /** An SVG string for a layout job, PNG bytes for a PNG job. */
-  resolve(result: string | Uint8Array): void;
+  resolve(result: JobResult): void;
   reject(err: Error): void;
 }
 
@@ -64,8 +82,9 @@ interface Slot {
   ready: boolean;
   /** Set once the pool has let go of this worker; its later events are ignored. */
   retired: boolean;
-  job?: Job;
-  jobsDone: number;
+  job?: Queued;
+  /** jobs that ran Graphviz */
+  layoutsDone: number;
 }
 
 /** Startup failures in a row (no worker reaching "ready" in between) before the pool gives up. */
@@ -73,15 +92,17 @@ const MAX_START_FAILURES = 3;
 /** Weight of the newest render time in the moving average used for Retry-After. */
 const AVERAGE_WEIGHT = 0.2;
 
-export class RenderPool {
+export class WorkerPool {
   readonly #size: number;
   readonly #maxQueue: number;
   readonly #deadlineMs: number;
   readonly #recycleAfterJobs: number;
+  readonly #heapMb: number;
+  readonly #heapLimitName: string;
   readonly #workerUrl: URL;
 
   readonly #slots = new Set<Slot>();
-  readonly #queue: Job[] = [];
+  readonly #queue: Queued[] = [];
   #readyWaiters: { resolve(): void; reject(err: Error): void }[] = [];
   #nextJobId = 1;
   #restarts = 0;
@@ -91,11 +112,13 @@ export class RenderPool {
   /** Set when the pool can no longer serve: closed, or workers cannot start. */
   #failure?: RenderError;
 
-  constructor(opts: RenderPoolOptions = {}) {
+  constructor(opts: WorkerPoolOptions = {}) {
     this.#size = positiveInt(opts.size ?? os.availableParallelism(), 'size');
     this.#maxQueue = nonNegativeInt(opts.maxQueue ?? 64, 'maxQueue');
     this.#deadlineMs = positiveInt(opts.deadlineMs ?? 10_000, 'deadlineMs');
     this.#recycleAfterJobs = positiveInt(opts.recycleAfterJobs ?? 200, 'recycleAfterJobs');
+    this.#heapMb = positiveInt(opts.heapMb ?? DEFAULT_WORKER_HEAP_MB, 'heapMb');
+    this.#heapLimitName = opts.heapLimitName ?? 'worker_heap_mb';
     this.#workerUrl = opts.workerUrl ?? new URL('./worker.js', import.meta.url);
     for (let i = 0; i < this.#size; i++) this.#spawn();
   }
@@ -108,51 +131,59 @@ export class RenderPool {
   }
 
   /**
-   * Lays out `dot` in a worker and returns the finished interactive SVG. Rejects with BusyError
-   * when the queue is full, RenderTimeoutError past the deadline (queue time included), and
-   * RenderError when Graphviz fails or the worker dies.
+   * Runs `job` in a worker. Rejects with BusyError when the queue is full, RenderTimeoutError past
+   * the deadline (queue time included), TooLargeError when the job needed more than the worker's
+   * heap, RenderWorkerLostError when the worker died otherwise, and with the job's own error (a
+   * typed error of errors.ts, the same class as thrown in the worker) when it failed.
    */
-  render(dot: string, opts: { deadlineMs?: number } = {}): Promise<string> {
-    return this.#enqueue(dot, undefined, opts.deadlineMs) as Promise<string>;
+  run(job: Job, opts: { deadlineMs?: number; transfer?: ArrayBuffer[] } = {}): Promise<JobResult> {
+    return this.#enqueue(job, opts.deadlineMs, opts.transfer ?? []);
+  }
+
+  /** Lays out `dot` in a worker and returns the finished interactive SVG (same errors as run). */
+  async render(dot: string, opts: { deadlineMs?: number } = {}): Promise<string> {
+    const { body } = await this.run({ kind: 'layout', dot }, opts);
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   }
 
   /**
    * Makes a PNG in a worker (svgToPng in png.ts): of Graphviz's raw SVG for `{ dot }`, or of a
-   * standalone SVG such as a flame graph for `{ svg }`. Same queue, deadline and errors as render;
+   * standalone SVG such as a flame graph for `{ svg }`. Same queue, deadline and errors as run;
    * also OptionsError for options svgToPng refuses.
    */
-  renderPng(
+  async renderPng(
     source: { dot: string } | { svg: string },
     opts: PngOptions & { deadlineMs?: number } = {},
   ): Promise<Uint8Array> {
     const { deadlineMs, ...options } = opts;
-    const png = 'svg' in source ? { options, svg: source.svg } : { options };
-    return this.#enqueue('dot' in source ? source.dot : '', png, deadlineMs) as Promise<Uint8Array>;
+    const job: Job = 'svg' in source ? { kind: 'png', dot: '', svg: source.svg, options } : { kind: 'png', dot: source.dot, options };
+    return (await this.run(job, { ...(deadlineMs !== undefined && { deadlineMs }) })).body;
   }
 
-  #enqueue(dot: string, png: Job['png'], deadline: number | undefined): Promise<string | Uint8Array> {
+  #enqueue(job: Job, deadline: number | undefined, transfer: ArrayBuffer[]): Promise<JobResult> {
     if (this.#failure) return Promise.reject(this.#failure);
     const deadlineMs = positiveInt(deadline ?? this.#deadlineMs, 'deadlineMs');
     if (this.#queue.length >= this.#maxQueue && !this.#idleSlot()) {
       return Promise.reject(new BusyError(this.#retryAfterSeconds()));
     }
-    return new Promise<string | Uint8Array>((resolve, reject) => {
-      const job: Job = {
+    return new Promise<JobResult>((resolve, reject) => {
+      const queued: Queued = {
         id: this.#nextJobId++,
-        dot,
-        png,
+        job,
+        transfer,
+        usesGraphviz: job.kind === 'layout' || job.kind === 'png' || (job.kind === 'report' && job.render !== undefined),
         deadlineMs,
         settled: false,
-        timer: setTimeout(() => this.#onDeadline(job), deadlineMs),
+        timer: setTimeout(() => this.#onDeadline(queued), deadlineMs),
         resolve,
         reject,
       };
-      this.#queue.push(job);
+      this.#queue.push(queued);
       this.#dispatch();
     });
   }
 
-  stats(): RenderPoolStats {
+  stats(): WorkerPoolStats {
     let busy = 0;
     for (const slot of this.#slots) if (slot.job) busy++;
     return {
@@ -190,18 +221,22 @@ export class RenderPool {
 
   #spawn(): void {
     const slot: Slot = {
-      // No flag of the parent's: a render worker needs none, and a Worker refuses many (the process-wide
+      // No flag of the parent's: a job worker needs none, and a Worker refuses many (the process-wide
       // ones, which Node 24's test runner spells out for every test file, and --input-type of `node -e`).
-      worker: new Worker(this.#workerUrl, { execArgv: [] }),
+      worker: new Worker(this.#workerUrl, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: this.#heapMb } }),
       ready: false,
       retired: false,
-      jobsDone: 0,
+      layoutsDone: 0,
     };
     this.#slots.add(slot);
     slot.worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
-    // 'error' (uncaught exception in the worker) is always followed by 'exit'; handle the first.
-    slot.worker.on('error', (err: Error) => this.#onWorkerDeath(slot, `render worker failed: ${err.message}`));
-    slot.worker.on('exit', (code: number) => this.#onWorkerDeath(slot, `render worker exited with code ${code}`));
+    // 'error' (uncaught exception in the worker, or its heap ceiling reached) is always followed by
+    // 'exit'; handle the first.
+    slot.worker.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') this.#onWorkerDeath(slot, 'out of memory', this.#outOfMemory());
+      else this.#onWorkerDeath(slot, `job worker failed: ${err.message}`);
+    });
+    slot.worker.on('exit', (code: number) => this.#onWorkerDeath(slot, `job worker exited with code ${code}`));
   }
 
   /** Stops using a worker and terminates it; resolves when it has exited. */
@@ -211,7 +246,7 @@ export class RenderPool {
     this.#slots.delete(slot);
     const job = slot.job;
     slot.job = undefined;
-    if (job) this.#settle(job, this.#failure ?? new RenderError('render worker stopped'));
+    if (job) this.#settle(job, this.#failure ?? new RenderError('job worker stopped'));
     await slot.worker.terminate().catch(() => undefined);
   }
 
@@ -238,33 +273,39 @@ export class RenderPool {
     const job = slot.job;
     if (!job || job.id !== reply.id) return; // a job we already gave up on
     slot.job = undefined;
-    slot.jobsDone++;
+    if (job.usesGraphviz) slot.layoutsDone++;
     this.#recordDuration(job);
-    if (reply.kind === 'done' || reply.kind === 'png') {
+    if (reply.kind === 'done') {
       this.#rendered++;
-      this.#settle(job, undefined, reply.kind === 'done' ? reply.svg : reply.png);
-      if (slot.jobsDone >= this.#recycleAfterJobs) this.#replace(slot);
-    } else if (reply.option !== undefined) {
-      // Refused options: nothing ran, so the worker is as good as before.
-      this.#settle(job, new OptionsError(reply.message, reply.option || undefined));
-      if (slot.jobsDone >= this.#recycleAfterJobs) this.#replace(slot);
+      this.#settle(job, undefined, reply.result);
+      if (slot.layoutsDone >= this.#recycleAfterJobs) this.#replace(slot);
     } else {
-      this.#settle(job, new RenderError(reply.message));
-      this.#replace(slot); // Graphviz may have left its WASM heap in a bad state
+      this.#settle(job, receivedError(reply.error));
+      // Graphviz may have left its WASM heap in a bad state; a refused input left nothing behind.
+      if (reply.recycle || slot.layoutsDone >= this.#recycleAfterJobs) this.#replace(slot);
     }
     this.#dispatch();
   }
 
-  #onWorkerDeath(slot: Slot, message: string): void {
+  /** What a job that hit its worker's heap ceiling answers: the input asked for too much. */
+  #outOfMemory(): TooLargeError {
+    return new TooLargeError(
+      `the job needed more memory than a worker has (${this.#heapMb} MiB, ${this.#heapLimitName}); narrow it with focus, show or tagfocus, or send a smaller profile`,
+      this.#heapMb * 1024 * 1024,
+      this.#heapLimitName,
+    );
+  }
+
+  #onWorkerDeath(slot: Slot, message: string, jobError: Error = new RenderWorkerLostError(message)): void {
     if (slot.retired) return;
     const wasReady = slot.ready;
     const job = slot.job;
     slot.job = undefined;
-    if (job) this.#settle(job, new RenderWorkerLostError(message));
+    if (job) this.#settle(job, jobError);
     if (!wasReady && ++this.#startFailures >= MAX_START_FAILURES) {
       // Workers die before loading Graphviz: a broken install, not a bad graph. Stop retrying.
       void this.#retire(slot);
-      this.#fail(new RenderError(`render workers cannot start: ${message}`));
+      this.#fail(new RenderError(`job workers cannot start: ${message}`));
       for (const other of [...this.#slots]) void this.#retire(other);
       return;
     }
@@ -278,15 +319,17 @@ export class RenderPool {
     while (this.#queue.length > 0) {
       const slot = this.#idleSlot();
       if (!slot) return;
-      const job = this.#queue.shift()!;
-      slot.job = job;
-      job.startedAt = performance.now();
-      const request: RenderRequest = job.png ? { id: job.id, dot: job.dot, png: job.png } : { id: job.id, dot: job.dot };
-      slot.worker.postMessage(request);
+      const queued = this.#queue.shift()!;
+      slot.job = queued;
+      queued.startedAt = performance.now();
+      const request: JobRequest = { id: queued.id, job: queued.job! };
+      slot.worker.postMessage(request, queued.transfer);
+      queued.job = undefined; // the worker has it now
+      queued.transfer = [];
     }
   }
 
-  #onDeadline(job: Job): void {
+  #onDeadline(job: Queued): void {
     if (job.settled) return;
     const queued = this.#queue.indexOf(job);
     if (queued >= 0) this.#queue.splice(queued, 1);
@@ -302,12 +345,12 @@ export class RenderPool {
     this.#dispatch();
   }
 
-  #settle(job: Job, err: Error | undefined, result?: string | Uint8Array): void {
+  #settle(job: Queued, err: Error | undefined, result?: JobResult): void {
     if (job.settled) return;
     job.settled = true;
     clearTimeout(job.timer);
-    job.dot = ''; // let a large DOT string be collected even if the caller keeps the promise
-    job.png = undefined;
+    job.job = undefined; // let a large input be collected even if the caller keeps the promise
+    job.transfer = [];
     if (err) job.reject(err);
     else job.resolve(result!);
   }
@@ -319,7 +362,7 @@ export class RenderPool {
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(err);
   }
 
-  #recordDuration(job: Job): void {
+  #recordDuration(job: Queued): void {
     if (job.startedAt === undefined) return;
     const ms = performance.now() - job.startedAt;
     this.#averageRenderMs += AVERAGE_WEIGHT * (ms - this.#averageRenderMs);
@@ -345,11 +388,11 @@ export class RenderPool {
 }
 
 function positiveInt(n: number, name: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`RenderPool ${name} must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`WorkerPool ${name} must be a positive integer, got ${n}`);
   return n;
 }
 
 function nonNegativeInt(n: number, name: string): number {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`RenderPool ${name} must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`WorkerPool ${name} must be a non-negative integer, got ${n}`);
   return n;
 }

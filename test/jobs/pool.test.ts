@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { XMLValidator } from 'fast-xml-parser';
-import { RenderPool } from '../../src/render/pool.js';
-import { BusyError, RenderError, RenderTimeoutError } from '../../src/errors.js';
+import { WorkerPool } from '../../src/jobs/pool.js';
+import { BusyError, RenderError, RenderTimeoutError, TooLargeError } from '../../src/errors.js';
 
 const shopdDot = readFileSync(
   new URL('../../../test/fixtures/corpus/golden/shopd.cpu.dot', import.meta.url),
@@ -33,7 +33,7 @@ function workerFromSource(source: string): URL {
 }
 
 test('concurrent renders all succeed and return finished SVG', async () => {
-  const pool = new RenderPool({ size: 2 });
+  const pool = new WorkerPool({ size: 2 });
   try {
     await pool.ready();
     assert.deepEqual(pool.stats(), { size: 2, busy: 0, queued: 0, restarts: 0, rendered: 0 });
@@ -51,7 +51,7 @@ test('concurrent renders all succeed and return finished SVG', async () => {
 });
 
 test('deadline terminates a runaway layout, a full queue is Busy, and the pool keeps serving', async () => {
-  const pool = new RenderPool({ size: 1, maxQueue: 1 });
+  const pool = new WorkerPool({ size: 1, maxQueue: 1 });
   try {
     await pool.ready();
     const started = performance.now();
@@ -76,7 +76,7 @@ test('deadline terminates a runaway layout, a full queue is Busy, and the pool k
 });
 
 test('time spent queued counts toward the deadline', async () => {
-  const pool = new RenderPool({ size: 1 });
+  const pool = new WorkerPool({ size: 1 });
   try {
     await pool.ready();
     let runawayOver = false;
@@ -92,7 +92,7 @@ test('time spent queued counts toward the deadline', async () => {
 });
 
 test('a Graphviz error rejects with RenderError and recycles the worker', async () => {
-  const pool = new RenderPool({ size: 1 });
+  const pool = new WorkerPool({ size: 1 });
   try {
     await assert.rejects(pool.render('not dot at all'), (err: unknown) => {
       assert.ok(err instanceof RenderError);
@@ -107,7 +107,7 @@ test('a Graphviz error rejects with RenderError and recycles the worker', async 
 });
 
 test('workers are recycled after recycleAfterJobs jobs', async () => {
-  const pool = new RenderPool({ size: 1, recycleAfterJobs: 2 });
+  const pool = new WorkerPool({ size: 1, recycleAfterJobs: 2 });
   try {
     for (let i = 0; i < 3; i++) await pool.render(tinyDot);
     assert.equal(pool.stats().restarts, 1);
@@ -123,7 +123,7 @@ test('a crashing worker rejects its job with RenderError and is replaced', async
     parentPort.on('message', () => process.exit(7));
     parentPort.postMessage({ kind: 'ready' });
   `);
-  const pool = new RenderPool({ size: 1, workerUrl: crashing });
+  const pool = new WorkerPool({ size: 1, workerUrl: crashing });
   try {
     await pool.ready();
     await assert.rejects(pool.render(tinyDot), (err: unknown) => {
@@ -139,9 +139,37 @@ test('a crashing worker rejects its job with RenderError and is replaced', async
   }
 });
 
+test('a job past its worker\'s heap ceiling ends that worker only: TooLargeError naming the limit, then the pool serves on', async () => {
+  // Answers a layout like the real worker; a job whose DOT is "eat" allocates until V8 stops it.
+  const hungry = workerFromSource(`
+    import { parentPort } from 'node:worker_threads';
+    const { runJob } = await import(${JSON.stringify(new URL('../../src/jobs/job.js', import.meta.url).href)});
+    parentPort.on('message', async ({ id, job }) => {
+      if (job.dot === 'eat') { const hoard = []; for (;;) hoard.push(new Array(1e5).fill(hoard.length)); }
+      parentPort.postMessage({ kind: 'done', id, result: await runJob(job) });
+    });
+    parentPort.postMessage({ kind: 'ready' });
+  `);
+  const pool = new WorkerPool({ size: 1, heapMb: 32, heapLimitName: 'worker_heap_mb', workerUrl: hungry });
+  try {
+    await pool.ready();
+    await assert.rejects(pool.render('eat', { deadlineMs: 30_000 }), (err: unknown) => {
+      assert.ok(err instanceof TooLargeError, String(err));
+      assert.equal(err.limitName, 'worker_heap_mb');
+      assert.equal(err.limit, 32 * 1024 * 1024);
+      assert.match(err.message, /more memory than a worker has \(32 MiB/);
+      return true;
+    });
+    assert.ok((await pool.render(tinyDot)).includes('>a</text>'), 'the replacement serves');
+    assert.equal(pool.stats().restarts, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('workers that cannot start make the pool fail instead of retrying forever', async () => {
   const broken = workerFromSource(`throw new Error('no graphviz here');`);
-  const pool = new RenderPool({ size: 2, workerUrl: broken });
+  const pool = new WorkerPool({ size: 2, workerUrl: broken });
   try {
     await assert.rejects(pool.ready(), /cannot start: .*no graphviz here/);
     await assert.rejects(pool.render(tinyDot), RenderError);
@@ -152,7 +180,7 @@ test('workers that cannot start make the pool fail instead of retrying forever',
 });
 
 test('close() rejects pending work and lets the process exit', async () => {
-  const pool = new RenderPool({ size: 1 });
+  const pool = new WorkerPool({ size: 1 });
   await pool.ready();
   const pending = assert.rejects(pool.render(hugeDot(), { deadlineMs: 60_000 }), /closed/);
   await pool.close();
@@ -161,10 +189,10 @@ test('close() rejects pending work and lets the process exit', async () => {
   assert.equal(pool.stats().size, 0);
 
   // A process that opens a pool and closes it must end by itself (no leaked threads or timers).
-  const poolModule = new URL('../../src/render/pool.js', import.meta.url).href;
+  const poolModule = new URL('../../src/jobs/pool.js', import.meta.url).href;
   const script = `
-    const { RenderPool } = await import(${JSON.stringify(poolModule)});
-    const pool = new RenderPool({ size: 2 });
+    const { WorkerPool } = await import(${JSON.stringify(poolModule)});
+    const pool = new WorkerPool({ size: 2 });
     await pool.ready();
     await pool.render('digraph { a -> b }');
     await pool.close();

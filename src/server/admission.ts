@@ -1,12 +1,11 @@
 /**
- * Admission control for the requests that read a profile: POST /v1/render, POST /v1/profiles, and
- * a link whose artifact must be rendered. Their decoding, filtering and graph building run on the
- * event loop (only Graphviz layout goes to the render pool), so the render queue alone does not
- * bound them: under 3× the service's capacity the loadtest (bench/loadtest.ts) saw every request
- * wait behind a growing backlog on the one main thread, admitted requests' p99 past 20 s and
- * connections failing. So at most `max` of them are in progress at once; one more is answered 503
- * with Retry-After at once, before its body is read. That bounds the event loop's backlog, and the
- * memory held by bodies and decoded profiles in progress, to `max` requests' worth.
+ * Admission control for the requests that read a profile: POST /v1/render, POST /v1/profiles,
+ * POST /v1/captures, and a link whose artifact (or meta.json) must be made. Their work runs in the
+ * worker pool, but each holds its body (up to the body cap) and a place in the pool's queue while
+ * it waits: under 3× the service's capacity the loadtest (bench/loadtest.ts) saw, before this
+ * existed, admitted requests' p99 past 20 s and connections failing. So at most `max` of them are
+ * in progress at once; one more is answered 503 with Retry-After at once, before its body is read.
+ * That bounds the backlog, and the memory held by bodies in progress, to `max` requests' worth.
  *
  * Cheap requests (cached links, health, metrics, pages) never count: they must keep working when
  * the service is at its limit.

@@ -51,7 +51,9 @@ export function registerCaptureRoutes(app: express.Express, deps: LinksDeps): vo
     next();
   };
 
-  app.post('/v1/captures', named, requireWriteToken(deps.config), async (req, res) => {
+  // A capture holds a download (up to the body cap) and then reads the profile like an upload:
+  // it takes an admission place like one, for as long as it runs.
+  app.post('/v1/captures', named, requireWriteToken(deps.config), deps.admission.middleware(), async (req, res) => {
     try {
       if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(req.headers['content-type'] ?? '')) {
         throw new HttpProblem('bad-request', 'send the capture as JSON (Content-Type: application/json): {"url": "http://host:port/debug/pprof/heap"}');

@@ -15,13 +15,19 @@
  *   fixed schedule whatever the answers, so a server that slows down faces the same arrivals (no
  *   coordinated omission), and latency is counted from the scheduled send.
  * - Peak RSS: VmHWM of the server's /proc/<pid>/status (VmRSS sampled every 100 ms as well).
+ * - Then a hostile mix at 1× capacity: every fourth request is one of issue 13's attacks (16 M and
+ *   2 M one-value samples, a 35 M-frame stack, a 1 M-character name in 600 frames, a sources archive
+ *   of a 63 MiB file, names with control characters; test/attacks/shapes.ts). Each must get its
+ *   answer (413, 422, or 200 for the names), and the normal requests among them keep their p99.
  *
  * The generator runs on the same machine (here 2 cores) and takes CPU from the server: the figures
  * are the service's on a shared machine, with a load generator beside it.
  *
- * Settings (environment): LOADTEST_SECONDS (20), LOADTEST_CLIENTS (8).
+ * Settings (environment): LOADTEST_SECONDS (20), LOADTEST_CLIENTS (8); LOADTEST_SERVER_MAIN: another
+ * build's build/src/server/main.js, to put it through the same run.
  */
 import { startService } from './service.js';
+import { deepStack, longNameStack, manySamples, namedProfile, newlineArchive } from '../test/attacks/shapes.js';
 import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -53,6 +59,10 @@ interface Kind {
   method: 'GET' | 'POST';
   path: string;
   body?: Buffer;
+  /** default application/octet-stream */
+  contentType?: string;
+  /** an attack: the one status it must get (a 503 is always allowed) */
+  hostile?: number;
 }
 
 interface Outcome {
@@ -78,6 +88,8 @@ interface PhaseResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** p99 of the admitted requests that are not attacks */
+  normalP99Ms: number;
   peakRssBytes: number;
   unanswered: number;
   /** by request kind: answers, 503s, p50 and p99 of the admitted */
@@ -118,7 +130,7 @@ function send(base: URL, kind: Kind, scheduledAt: number): Promise<Outcome> {
     });
     const req = http.request({
       host: base.hostname, port: base.port, path: kind.path, method: kind.method, agent,
-      headers: kind.body ? { 'Content-Type': 'application/octet-stream', 'Content-Length': kind.body.length } : {},
+      headers: kind.body ? { 'Content-Type': kind.contentType ?? 'application/octet-stream', 'Content-Length': kind.body.length } : {},
     }, (res) => {
       res.on('data', () => {});
       res.on('end', () => done(res.statusCode ?? 0, res.headers['retry-after']));
@@ -177,12 +189,15 @@ async function offer(base: URL, mix: Kind[], rate: number, seconds: number, pid:
   if (m) peakRss = Math.max(peakRss, m.hwm);
 
   const admitted = outcomes.filter((o) => o.status !== 503).map((o) => o.ms);
+  const hostile = new Map(mix.filter((k) => k.hostile !== undefined).map((k) => [k.name, k.hostile!]));
+  const normalAdmitted = outcomes.filter((o) => o.status !== 503 && !hostile.has(o.kind)).map((o) => o.ms);
   const otherStatuses: Record<string, number> = {};
   let ok = 0;
   let shed = 0;
   let shedWithoutRetryAfter = 0;
   for (const o of outcomes) {
-    if (o.status >= 200 && o.status < 300) ok++;
+    const expected = hostile.get(o.kind);
+    if (expected !== undefined ? o.status === expected : o.status >= 200 && o.status < 300) ok++;
     else if (o.status === 503) {
       shed++;
       if (o.retryAfter === undefined || !/^[1-9]\d*$/.test(o.retryAfter)) shedWithoutRetryAfter++;
@@ -212,12 +227,45 @@ async function offer(base: URL, mix: Kind[], rate: number, seconds: number, pid:
     p50Ms: quantile(admitted, 0.5),
     p99Ms: quantile(admitted, 0.99),
     maxMs: Math.max(...admitted),
+    normalP99Ms: quantile(normalAdmitted, 0.99),
     peakRssBytes: peakRss,
     unanswered: finished ? 0 : total - outcomes.length,
   };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Issue 13's attacks as requests, each with the answer it must get. */
+function attacks(): Kind[] {
+  const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const boundary = 'hotpath-loadtest-boundary';
+  const part = (name: string, bytes: Uint8Array) => Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    buf(bytes), Buffer.from('\r\n'),
+  ]);
+  const archive = newlineArchive(63 * 1024 * 1024);
+  const names = ['main.\u0001ctl', 'bad\uFFFFname', '.leading.dot', '::x::y', '\n'];
+  return [
+    { name: 'attack: 16 M samples, top', method: 'POST', path: '/v1/render?format=top', body: buf(manySamples(16_000_000)), hostile: 413 },
+    { name: 'attack: 2 M samples, top', method: 'POST', path: '/v1/render?format=top', body: buf(manySamples(2_000_000)), hostile: 413 },
+    { name: 'attack: 35 M-frame stack, traces', method: 'POST', path: '/v1/render?format=traces', body: buf(deepStack(35_000_000)), hostile: 413 },
+    { name: 'attack: 1 M-char name × 600, folded', method: 'POST', path: '/v1/render?format=folded', body: buf(longNameStack('a'.repeat(1_000_000), 600)), hostile: 413 },
+    {
+      name: 'attack: 63 MiB source file, list', method: 'POST', path: '/v1/render?format=list&list=main', hostile: 422,
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      body: Buffer.concat([part('profile', archive.profile), part('sources', archive.archive), Buffer.from(`--${boundary}--\r\n`)]),
+    },
+    { name: 'attack: control characters, svg', method: 'POST', path: '/v1/render?format=svg', body: buf(namedProfile(names)), hostile: 200 },
+  ];
+}
+
+/** Three normal requests, then an attack, and again: a quarter of the requests are attacks. */
+function hostileMix(normal: Kind[]): Kind[] {
+  const bad = attacks();
+  const out: Kind[] = [];
+  for (let i = 0, n = 0; i < normal.length * bad.length * 4; i++) out.push(i % 4 === 3 ? bad[(i >> 2) % bad.length]! : normal[n++ % normal.length]!);
+  return out;
+}
 
 // ---- the run -----------------------------------------------------------------------------------
 
@@ -226,13 +274,13 @@ export function formatTable(capacityRps: number, phases: PhaseResult[]): string 
   const lines = [
     `capacity of the mix (closed loop): ${capacityRps.toFixed(1)} requests/s`,
     '',
-    '| load | offered rps | served rps (2xx) | 503s (all with Retry-After) | other errors | p50 ms (admitted) | p99 ms (admitted) | max ms | peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| load | offered rps | served rps (2xx, or an attack\'s answer) | 503s (all with Retry-After) | other errors | p50 ms (admitted) | p99 ms (admitted) | p99 ms (admitted, not attacks) | max ms | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const p of phases) {
     const others = p.otherErrors + p.unanswered;
     const detail = Object.entries(p.otherStatuses).map(([k, n]) => `${n}× ${k}`).join(', ');
-    lines.push(`| ${p.label} | ${p.offeredRps.toFixed(1)} | ${p.servedRps.toFixed(1)} | ${p.shed} of ${p.sent}${p.shedWithoutRetryAfter ? ` (${p.shedWithoutRetryAfter} without)` : ''} | ${others}${detail ? ` (${detail}${p.unanswered ? `, ${p.unanswered} unanswered` : ''})` : ''} | ${p.p50Ms.toFixed(0)} | ${p.p99Ms.toFixed(0)} | ${p.maxMs.toFixed(0)} | ${mb(p.peakRssBytes)} |`);
+    lines.push(`| ${p.label} | ${p.offeredRps.toFixed(1)} | ${p.servedRps.toFixed(1)} | ${p.shed} of ${p.sent}${p.shedWithoutRetryAfter ? ` (${p.shedWithoutRetryAfter} without)` : ''} | ${others}${detail ? ` (${detail}${p.unanswered ? `, ${p.unanswered} unanswered` : ''})` : ''} | ${p.p50Ms.toFixed(0)} | ${p.p99Ms.toFixed(0)} | ${p.normalP99Ms.toFixed(0)} | ${p.maxMs.toFixed(0)} | ${mb(p.peakRssBytes)} |`);
   }
   lines.push('', '| load | request | answers | 503s | p50 ms (admitted) | p99 ms (admitted) |', '|---|---|---|---|---|---|');
   for (const p of phases) {
@@ -247,7 +295,7 @@ async function main(): Promise<number> {
   const seconds = Number(process.env['LOADTEST_SECONDS'] ?? 20);
   const clients = Number(process.env['LOADTEST_CLIENTS'] ?? 8);
   const read = (rel: string) => readFileSync(path.join(PROFILES, rel));
-  const service = await startService();
+  const service = await startService({}, process.env['LOADTEST_SERVER_MAIN'] || undefined);
   const pid = service.child.pid!;
   const base = new URL(service.url);
   const failures: string[] = [];
@@ -278,10 +326,17 @@ async function main(): Promise<number> {
       phases.push(phase);
       console.error(`${phase.label}: done`);
     }
-    console.log(formatTable(cap.rps, phases));
+    await sleep(2000);
+    const hostile = await offer(base, hostileMix(mix), cap.rps, seconds, pid, `1× capacity, 25 % attacks, ${seconds} s`);
+    console.error(`${hostile.label}: done`);
+    console.log(formatTable(cap.rps, [...phases, hostile]));
 
     // ---- what must hold
     const [one, three] = phases as [PhaseResult, PhaseResult];
+    if (!(hostile.normalP99Ms <= LIMITS.p99Ms)) {
+      failures.push(`${hostile.label}: p99 of the normal requests ${hostile.normalP99Ms.toFixed(0)} ms > ${LIMITS.p99Ms} ms`);
+    }
+    phases.push(hostile);
     if (three.shed === 0) failures.push('at 3× capacity nothing was shed with 503: the service queued everything');
     for (const p of phases) {
       if (p.shedWithoutRetryAfter > 0) failures.push(`${p.label}: ${p.shedWithoutRetryAfter} answers of 503 without a Retry-After`);

@@ -15,6 +15,7 @@ import { produceReport } from '../src/reports.js';
 import { benchServer, formatServerBench } from './server.js';
 import { benchLinks, formatLinksBench } from './links.js';
 import { coldStart } from './cold-start.js';
+import { formatSweep, sweepService } from './sweep.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = [
@@ -71,6 +72,8 @@ console.log(`\n${pass} passed, ${fail} failed`);
 
 console.log('\n## The HTTP service\n');
 console.log(formatServerBench(await benchServer()));
+
+console.log('\n' + formatSweep(await sweepService()));
 
 console.log('\n## Shared links\n');
 console.log(formatLinksBench(await benchLinks()));

@@ -16,10 +16,13 @@ export interface Service {
   dataDir: string;
 }
 
-/** Starts the server with `env` on top of the defaults (no tokens, no PostgreSQL) and waits for /readyz. */
-export async function startService(env: Record<string, string> = {}): Promise<Service> {
+/**
+ * Starts the server with `env` on top of the defaults (no tokens, no PostgreSQL) and waits for
+ * /readyz. `serverMain`: another build's main.js, to compare two builds with one harness.
+ */
+export async function startService(env: Record<string, string> = {}, serverMain = path.join(ROOT, 'build/src/server/main.js')): Promise<Service> {
   const dataDir = env['HOTPATH_DATA'] ?? mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'build/src/server/main.js')], {
+  const child = spawn(process.execPath, [serverMain], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOTPATH_LOG: '0', DATABASE_URL: '', HOTPATH_TOKENS: '', ...env, HOTPATH_DATA: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

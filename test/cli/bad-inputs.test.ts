@@ -122,3 +122,18 @@ test('stdin as "-" and -output FILE give the same bytes as a file argument', asy
   assert.equal(hotpath(['--top', `--output=${out}`, profile]).code, 0);
   assert.equal(readFileSync(out, 'utf8'), byFile);
 });
+
+test('the limits are flags: past one, one line naming the flag that raises it, exit 1; a bad value is a usage error', () => {
+  const cpu = path.join(CORPUS, 'profiles/shopd/cpu.pb.gz');
+  const over = hotpath(['-top', '-max_samples=10', cpu]);
+  assert.equal(over.code, 1);
+  assert.equal(over.stderr, 'hotpath: profile has more than 10 samples; raise the limit with -max_samples=N\n');
+  const report = hotpath(['-traces', '-max_output_chars=1000', cpu]);
+  assert.equal(report.code, 1);
+  assert.match(report.stderr, /^hotpath: the report would be more than 1000 characters;.*-max_output_chars=N\n$/);
+  assert.equal(hotpath(['-top', '-max_samples=100000', cpu]).code, 0);
+  const bad = hotpath(['-top', '-max_samples=lots', cpu]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /-max_samples takes a whole number/);
+  assert.equal(hotpath(['-top', '-max_sources_bytes=1', cpu]).code, 2, 'the service\'s archive limits are not CLI flags');
+});

@@ -7,7 +7,8 @@
  * `node build/bench/sweep.js [--against path/to/other/server/main.js]`: with another build of the
  * server (a checkout of an older commit, say), both run side by side and every request alternates
  * between them, so a busy machine slows both alike; the summary adds the median of this build's
- * time over the other's. SWEEP_RUNS (9) sets the runs; SWEEP_PPROF=0 skips pprof.
+ * time over the other's (profiles a build refuses are left out of it). SWEEP_RUNS (9) sets the runs,
+ * SWEEP_WARM_PASSES (3) the passes over the corpus that warm every build first; SWEEP_PPROF=0 skips pprof.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -44,6 +45,9 @@ export interface Sweep {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Passes over the whole corpus, every build and format, before anything is timed. */
+const WARM_PASSES = Number(process.env['SWEEP_WARM_PASSES'] ?? 3);
+
 /** The profile.proto files of the corpus (text formats and the 1M-sample bench profile are not everyday uploads). */
 export function everydayProfiles(): string[] {
   const out: string[] = [];
@@ -55,13 +59,13 @@ export function everydayProfiles(): string[] {
   return out;
 }
 
+/** Milliseconds to the whole answer; NaN when the build refused the profile (an older build may). */
 async function timeRender(url: string, body: Uint8Array<ArrayBuffer>, format: string): Promise<number> {
   const t = performance.now();
   const res = await fetch(`${url}/v1/render?format=${format}`, { method: 'POST', body });
   await res.arrayBuffer();
-  // Some corpus profiles are refused on purpose (legacy formats); time the answer anyway.
   if (res.status >= 500) throw new Error(`render answered ${res.status}`);
-  return performance.now() - t;
+  return res.status === 200 ? performance.now() - t : NaN;
 }
 
 function pprofMs(file: string, flag: string, runs: number): number | undefined {
@@ -97,6 +101,14 @@ export async function sweepService(opts: { against?: string; runs?: number; ppro
   try {
     if (opts.against !== undefined) services.push(await startService({}, opts.against));
     const urls = services.map((s) => s.url);
+    // Warm every build on the whole corpus first: a service in use is warm in every worker, and the
+    // first profiles timed should not pay for the JIT the later ones reuse.
+    for (let pass = 0; pass < WARM_PASSES; pass++) {
+      for (const name of everydayProfiles()) {
+        const body = new Uint8Array(readFileSync(path.join(PROFILES, name)));
+        for (const url of urls) for (const format of ['svg', 'top']) await timeRender(url, body, format);
+      }
+    }
     for (const name of everydayProfiles()) {
       const body = new Uint8Array(readFileSync(path.join(PROFILES, name)));
       const [svgMs, otherSvgMs] = await timedInTurns(urls, body, 'svg', runs);
@@ -116,8 +128,9 @@ export async function sweepService(opts: { against?: string; runs?: number; ppro
       if (top !== undefined) row.pprofTopMs = top;
     }
   }
+  // A profile one build refuses (NaN) is no comparison of speed.
   const ratios = (pick: (r: SweepRow) => [number, number | undefined]) => {
-    const xs = rows.map(pick).filter(([, p]) => p !== undefined).map(([s, p]) => s / p!);
+    const xs = rows.map(pick).filter(([s, p]) => p !== undefined && !Number.isNaN(p) && !Number.isNaN(s)).map(([s, p]) => s / p!);
     return xs.length === 0 ? undefined : median(xs);
   };
   const sweep: Sweep = {
@@ -137,7 +150,7 @@ export async function sweepService(opts: { against?: string; runs?: number; ppro
 }
 
 export function formatSweep(s: Sweep): string {
-  const f = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(1));
+  const f = (x: number | undefined) => (x === undefined ? '—' : Number.isNaN(x) ? 'refused' : x.toFixed(1));
   const r = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(2) + '×');
   const other = s.svgVsOther !== undefined;
   const lines = [

@@ -19,16 +19,22 @@ export function demangleFunctions(functions: ProfileFunction[], s: SymbolizeMode
     for (const f of functions) if (f.name !== '' && f.systemName !== '') f.name = f.systemName;
   }
   const mode = s.demangle ?? 'default';
+  // Only mangled names are worth remembering: the rest (every name of a Go profile) cost a scan each.
   const done = new Map<string, string>();
   let demangle: ((name: string) => string) | undefined;
   for (const f of functions) {
     if (f.name !== '' && f.name !== f.systemName) continue;
-    let name = done.get(f.systemName);
+    const system = f.systemName;
+    if (!mayBeMangled(system)) {
+      f.name = demangleName(system, mode, undefined);
+      continue;
+    }
+    let name = done.get(system);
     if (name === undefined) {
       // The demangler is loaded only for a profile with a name it may demangle.
-      if (mayBeMangled(f.systemName)) demangle ??= demangler().batch(mode);
-      name = demangleName(f.systemName, mode, demangle);
-      done.set(f.systemName, name);
+      demangle ??= demangler().batch(mode);
+      name = demangleName(system, mode, demangle);
+      done.set(system, name);
     }
     f.name = name;
   }

@@ -103,8 +103,10 @@ export class StoreHandle {
       this.#lastLimits = Date.now();
       try {
         const r = await store.enforceLimits();
-        if (r.expiredProfiles > 0 || r.evictedArtifacts > 0) {
-          this.logger.info({ msg: 'store limits enforced', expired_profiles: r.expiredProfiles, evicted_artifacts: r.evictedArtifacts });
+        if (r.expiredProfiles > 0 || r.removedSources > 0 || r.evictedArtifacts > 0) {
+          this.logger.info({
+            msg: 'store limits enforced', expired_profiles: r.expiredProfiles, removed_sources: r.removedSources, evicted_artifacts: r.evictedArtifacts,
+          });
         }
       } catch (err) {
         // Next time, then: a busy or unreachable database is not worth more than a log line here.

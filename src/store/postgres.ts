@@ -14,11 +14,11 @@ import { StorageFullError, StoreUnavailableError } from '../errors.js';
 import {
   ACCESS_RESOLUTION_MS,
   DEFAULT_PROFILE_CONTENT_TYPE,
+  addressedPut,
   checkArtifactKey,
   checkProfileMeta,
   etagOf,
   isProfileId,
-  profileId,
   requestedExpiry,
   resolvedOptions,
   toBuffer,
@@ -91,6 +91,20 @@ function migrations(t: Tables): { version: number; name: string; sql: string }[]
         CREATE INDEX hotpath_artifacts_base ON ${t.artifacts} (base_id) WHERE base_id IS NOT NULL;
       `,
     },
+    {
+      version: 4,
+      name: 'sources archives, kept with the profiles that carry them',
+      sql: `
+        CREATE TABLE ${t.sources} (
+          id         text PRIMARY KEY,
+          bytes      bytea NOT NULL,
+          size       bigint NOT NULL,
+          created_at bigint NOT NULL
+        );
+        ALTER TABLE ${t.profiles} ADD COLUMN sources_id text REFERENCES ${t.sources} (id);
+        CREATE INDEX hotpath_profiles_sources ON ${t.profiles} (sources_id) WHERE sources_id IS NOT NULL;
+      `,
+    },
   ];
 }
 
@@ -98,6 +112,7 @@ interface Tables {
   migrations: string;
   profiles: string;
   artifacts: string;
+  sources: string;
 }
 
 function tablesIn(schema: string | undefined): Tables {
@@ -106,6 +121,7 @@ function tablesIn(schema: string | undefined): Tables {
     migrations: `${prefix}hotpath_schema_migrations`,
     profiles: `${prefix}hotpath_profiles`,
     artifacts: `${prefix}hotpath_artifacts`,
+    sources: `${prefix}hotpath_source_archives`,
   };
 }
 
@@ -185,6 +201,7 @@ interface ProfileRow {
   title: string | null;
   base_id: string | null;
   base_diff: boolean;
+  sources_id: string | null;
   content_type: string;
   created_at: string;
   expires_at: string | null;
@@ -213,14 +230,15 @@ class PostgresStore implements Store {
 
   async putProfile(bytes: Uint8Array, meta: ProfileMeta = {}): Promise<PutProfileResult> {
     checkProfileMeta(meta);
-    const buffer = toBuffer(bytes);
-    const id = profileId(buffer, meta.baseId, meta.baseDiff);
+    const { id, bytes: buffer, sources } = addressedPut(bytes, meta);
     const contentType = meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE;
     const title = meta.title ?? null;
     const created = await this.guard('store the profile', async () => {
       // Three single-statement steps, each atomic on its own; a step that finds the row changed
       // under it (another replica inserted, revived or purged it) falls through to the next, and
-      // a row purged between steps sends us round again.
+      // a row purged between steps sends us round again. The sources archive goes in first, so a
+      // profile row always has its archive; one that a purge removed as unreferenced before the
+      // profile's insert could refer to it fails that insert's foreign key: round again too.
       for (let round = 1; ; round++) {
         if (round > 10) throw new StoreUnavailableError(`cannot store profile ${id}: its row keeps changing`, 1);
         const now = this.now();
@@ -230,10 +248,21 @@ class PostgresStore implements Store {
           baseExpiresAt = base.rows[0]?.expires_at == null ? null : Number(base.rows[0].expires_at);
         }
         const expiresAt = requestedExpiry(meta, now, baseExpiresAt);
-        const inserted = await this.pool.query(
-          `INSERT INTO ${this.t.profiles} (id, bytes, size, title, base_id, base_diff, content_type, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-          [id, buffer, buffer.byteLength, title, meta.baseId ?? null, meta.baseDiff === true, contentType, now, expiresAt]);
+        if (sources !== undefined) {
+          await this.pool.query(
+            `INSERT INTO ${this.t.sources} (id, bytes, size, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+            [sources.id, sources.bytes, sources.bytes.byteLength, now]);
+        }
+        let inserted;
+        try {
+          inserted = await this.pool.query(
+            `INSERT INTO ${this.t.profiles} (id, bytes, size, title, base_id, base_diff, sources_id, content_type, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+            [id, buffer, buffer.byteLength, title, meta.baseId ?? null, meta.baseDiff === true, sources?.id ?? null, contentType, now, expiresAt]);
+        } catch (err) {
+          if (err instanceof DatabaseError && err.code === '23503') continue; // its archive was purged meanwhile
+          throw err;
+        }
         if (inserted.rowCount === 1) return true;
         // Same id, so same bytes and base: an expired row comes back to life as a fresh upload.
         const revived = await this.pool.query(
@@ -253,12 +282,22 @@ class PostgresStore implements Store {
   async getProfile(id: string): Promise<StoredProfile | undefined> {
     if (!isProfileId(id)) return undefined;
     const { rows } = await this.guard('read the profile', () => this.pool.query<ProfileRow>(
-      `SELECT bytes, title, base_id, base_diff, content_type, created_at, expires_at FROM ${this.t.profiles}
+      `SELECT bytes, title, base_id, base_diff, sources_id, content_type, created_at, expires_at FROM ${this.t.profiles}
        WHERE id = $1 AND (expires_at IS NULL OR expires_at > $2)`,
       [id, this.now()]));
     const row = rows[0];
     if (row === undefined) return undefined;
     return storedProfileFromRow(id, row);
+  }
+
+  async getSources(profileId: string): Promise<Buffer | undefined> {
+    if (!isProfileId(profileId)) return undefined;
+    // Through the profile only: an archive is as readable as the profile that carries it.
+    const { rows } = await this.guard('read the sources', () => this.pool.query<{ bytes: Buffer }>(
+      `SELECT s.bytes FROM ${this.t.profiles} p JOIN ${this.t.sources} s ON s.id = p.sources_id
+       WHERE p.id = $1 AND (p.expires_at IS NULL OR p.expires_at > $2)`,
+      [profileId, this.now()]));
+    return rows[0]?.bytes;
   }
 
   async putArtifact(key: ArtifactKey, body: Uint8Array | string, contentType: string): Promise<void> {
@@ -310,8 +349,30 @@ class PostgresStore implements Store {
     return this.guard('enforce the limits', () => this.underEvictionLock(async (client) => {
       const expired = await client.query(
         `DELETE FROM ${this.t.profiles} WHERE expires_at IS NOT NULL AND expires_at <= $1`, [this.now()]);
-      return { expiredProfiles: expired.rowCount ?? 0, evictedArtifacts: await this.evictWith(client) };
-    }, { expiredProfiles: 0, evictedArtifacts: 0 }));
+      return {
+        expiredProfiles: expired.rowCount ?? 0,
+        removedSources: await this.removeOrphanSources(client),
+        evictedArtifacts: await this.evictWith(client),
+      };
+    }, { expiredProfiles: 0, removedSources: 0, evictedArtifacts: 0 }));
+  }
+
+  /**
+   * Deletes the sources archives no profile refers to, without racing a put that is about to refer
+   * to one: the candidates are locked first (a put checking its foreign key now waits, then finds
+   * the archive gone and goes round again; one already checking it holds a lock, and is skipped),
+   * then deleted by a second statement, whose fresh snapshot sees the references committed since
+   * the first one's. One statement would see only its own snapshot's references and fail on the
+   * foreign key instead.
+   */
+  private async removeOrphanSources(client: PoolClient): Promise<number> {
+    const unreferenced = `NOT EXISTS (SELECT 1 FROM ${this.t.profiles} p WHERE p.sources_id = s.id)`;
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM ${this.t.sources} s WHERE ${unreferenced} FOR UPDATE SKIP LOCKED`);
+    if (rows.length === 0) return 0;
+    const removed = await client.query(
+      `DELETE FROM ${this.t.sources} s WHERE s.id = ANY($1) AND ${unreferenced}`, [rows.map((r) => r.id)]);
+    return removed.rowCount ?? 0;
   }
 
   /** The cheap check first (an index-only sum); the eviction only when over the cap. */

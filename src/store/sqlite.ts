@@ -19,18 +19,18 @@ import { StorageFullError, StoreUnavailableError } from '../errors.js';
 import {
   ACCESS_RESOLUTION_MS,
   DEFAULT_PROFILE_CONTENT_TYPE,
+  addressedPut,
   checkArtifactKey,
   checkProfileMeta,
   etagOf,
   isProfileId,
-  profileId,
   requestedExpiry,
   resolvedOptions,
   toBuffer,
   storedProfileFromRow,
 } from './store.js';
 import type {
-  ArtifactKey, LimitsReport, ProfileMeta, PutProfileResult, Store, StoreOptions, StoredArtifact, StoredProfile,
+  AddressedPut, ArtifactKey, LimitsReport, ProfileMeta, PutProfileResult, Store, StoreOptions, StoredArtifact, StoredProfile,
 } from './store.js';
 
 export const SQLITE_FILE_NAME = 'hotpath.db';
@@ -100,6 +100,20 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX artifacts_base ON artifacts (base_id) WHERE base_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'sources archives, kept with the profiles that carry them',
+    sql: `
+      CREATE TABLE source_archives (
+        id         TEXT PRIMARY KEY,
+        bytes      BLOB NOT NULL,
+        size       INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      ALTER TABLE profiles ADD COLUMN sources_id TEXT REFERENCES source_archives (id);
+      CREATE INDEX profiles_sources ON profiles (sources_id) WHERE sources_id IS NOT NULL;
+    `,
+  },
 ];
 
 interface ProfileRow {
@@ -107,6 +121,7 @@ interface ProfileRow {
   title: string | null;
   base_id: string | null;
   base_diff: number;
+  sources_id: string | null;
   content_type: string;
   created_at: number;
   expires_at: number | null;
@@ -180,6 +195,9 @@ class SqliteStore implements Store {
   private readonly insertProfile;
   private readonly reviveProfile;
   private readonly selectProfile;
+  private readonly insertSources;
+  private readonly selectSources;
+  private readonly deleteOrphanSources;
   private readonly upsertArtifact;
   private readonly selectArtifact;
   private readonly touchArtifact;
@@ -193,15 +211,24 @@ class SqliteStore implements Store {
     ({ now: this.now, maxArtifactBytes: this.maxArtifactBytes } = resolvedOptions(options));
 
     this.selectExpiry = db.prepare<[string], { expires_at: number | null }>('SELECT expires_at FROM profiles WHERE id = ?');
-    this.insertProfile = db.prepare<[string, Buffer, number, string | null, string | null, number, string, number, number | null]>(
-      `INSERT INTO profiles (id, bytes, size, title, base_id, base_diff, content_type, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertProfile = db.prepare<[string, Buffer, number, string | null, string | null, number, string | null, string, number, number | null]>(
+      `INSERT INTO profiles (id, bytes, size, title, base_id, base_diff, sources_id, content_type, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     // Same id, so same bytes and base: an expired row comes back to life as a fresh upload.
     this.reviveProfile = db.prepare<[string | null, string, number, number | null, string]>(
       'UPDATE profiles SET title = ?, content_type = ?, created_at = ?, expires_at = ? WHERE id = ?');
     this.selectProfile = db.prepare<[string, number], ProfileRow>(
-      `SELECT bytes, title, base_id, base_diff, content_type, created_at, expires_at FROM profiles
+      `SELECT bytes, title, base_id, base_diff, sources_id, content_type, created_at, expires_at FROM profiles
        WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`);
+
+    this.insertSources = db.prepare<[string, Buffer, number, number]>(
+      'INSERT INTO source_archives (id, bytes, size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
+    // Through the profile only: an archive is as readable as the profile that carries it.
+    this.selectSources = db.prepare<[string, number], Buffer>(
+      `SELECT s.bytes FROM profiles p JOIN source_archives s ON s.id = p.sources_id
+       WHERE p.id = ? AND (p.expires_at IS NULL OR p.expires_at > ?)`).pluck();
+    this.deleteOrphanSources = db.prepare(
+      'DELETE FROM source_archives WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.sources_id = source_archives.id)');
 
     this.upsertArtifact = db.prepare<[string, string, string, string | null, string, string, number, number, number, Buffer]>(
       `INSERT INTO artifacts (profile_id, options, format, base_id, content_type, etag, size, created_at, accessed_at, body)
@@ -230,13 +257,14 @@ class SqliteStore implements Store {
     this.deleteExpired = db.prepare<[number]>('DELETE FROM profiles WHERE expires_at IS NOT NULL AND expires_at <= ?');
 
     this.putProfileTx = db.transaction(
-      (id: string, bytes: Buffer, meta: ProfileMeta, contentType: string, now: number): boolean => {
+      ({ id, bytes, sources }: AddressedPut, meta: ProfileMeta, contentType: string, now: number): boolean => {
         const baseExpiresAt = meta.baseId === undefined ? null : (this.selectExpiry.get(meta.baseId)?.expires_at ?? null);
         const expiresAt = requestedExpiry(meta, now, baseExpiresAt);
         const existing = this.selectExpiry.get(id);
         if (existing === undefined) {
-          this.insertProfile.run(
-            id, bytes, bytes.byteLength, meta.title ?? null, meta.baseId ?? null, meta.baseDiff ? 1 : 0, contentType, now, expiresAt);
+          if (sources !== undefined) this.insertSources.run(sources.id, sources.bytes, sources.bytes.byteLength, now);
+          this.insertProfile.run(id, bytes, bytes.byteLength, meta.title ?? null, meta.baseId ?? null, meta.baseDiff ? 1 : 0,
+            sources?.id ?? null, contentType, now, expiresAt);
           return true;
         }
         if (existing.expires_at !== null && existing.expires_at <= now) {
@@ -249,11 +277,10 @@ class SqliteStore implements Store {
 
   async putProfile(bytes: Uint8Array, meta: ProfileMeta = {}): Promise<PutProfileResult> {
     checkProfileMeta(meta);
-    const buffer = toBuffer(bytes);
-    const id = profileId(buffer, meta.baseId, meta.baseDiff);
+    const put = addressedPut(bytes, meta);
     const created = this.guard('store the profile', () =>
-      this.putProfileTx.immediate(id, buffer, meta, meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE, this.now()));
-    return { id, created };
+      this.putProfileTx.immediate(put, meta, meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE, this.now()));
+    return { id: put.id, created };
   }
 
   async getProfile(id: string): Promise<StoredProfile | undefined> {
@@ -261,6 +288,11 @@ class SqliteStore implements Store {
     const row = this.guard('read the profile', () => this.selectProfile.get(id, this.now()));
     if (row === undefined) return undefined;
     return storedProfileFromRow(id, row);
+  }
+
+  async getSources(profileId: string): Promise<Buffer | undefined> {
+    if (!isProfileId(profileId)) return undefined;
+    return this.guard('read the sources', () => this.selectSources.get(profileId, this.now()));
   }
 
   async putArtifact(key: ArtifactKey, body: Uint8Array | string, contentType: string): Promise<void> {
@@ -296,7 +328,8 @@ class SqliteStore implements Store {
   async enforceLimits(): Promise<LimitsReport> {
     return this.guard('enforce the limits', () => {
       const expiredProfiles = this.deleteExpired.run(this.now()).changes;
-      return { expiredProfiles, evictedArtifacts: this.evictOverCap() };
+      const removedSources = this.deleteOrphanSources.run().changes;
+      return { expiredProfiles, removedSources, evictedArtifacts: this.evictOverCap() };
     });
   }
 

@@ -7,8 +7,9 @@
  * share one database. index.ts picks one from the environment.
  *
  * Contract, for both:
- * - Profiles are immutable and content-addressed: the id is a function of the bytes and the base
- *   id only (see profileId), so uploading the same pair twice gives the same id and one row.
+ * - Profiles are immutable and content-addressed: the id is a function of the bytes, the base id
+ *   and the sources archive only (see profileId), so the same upload twice gives the same id and
+ *   one row.
  * - A write is atomic: after any crash, including `kill -9` of the process in the middle of many
  *   writes, a profile is either absent or complete, and one whose put resolved is present.
  * - Retention: a profile lives until its TTL (forever without one) and is never evicted before;
@@ -18,6 +19,10 @@
  *   deletes their rows. The expiry is set when a profile is stored and never moves while it lives:
  *   storing the same bytes again changes nothing (whoever holds a link can do that, so it must not
  *   make a profile permanent), and a profile never outlives its base.
+ * - A sources archive is stored in the same write as the profile that carries it, under a content
+ *   address of its own (profiles uploaded with the same tree share one row), and is read only through
+ *   a profile (getSources): never addressable as a profile, absent the moment its profile is, and
+ *   deleted by enforceLimits() once no profile refers to it.
  * - Times come from the injected clock (StoreOptions.now), never from the database server, so
  *   tests can move time and replicas agree as far as their clocks do.
  * - A database that cannot be reached or is busy throws StoreUnavailableError (→ 503 with
@@ -33,6 +38,8 @@ export interface StoredProfile {
   baseId?: string;
   /** with baseId: compared as pprof -diff_base (percentages of the base) rather than -base */
   baseDiff?: true;
+  /** the content address of the sources archive stored with it (read with Store.getSources) */
+  sourcesId?: string;
   /** when this id was first stored (or stored again after it had expired) */
   createdAt: Date;
   /** absent: kept forever */
@@ -49,6 +56,11 @@ export interface ProfileMeta {
    * the same pair read the other way is another profile.
    */
   baseDiff?: boolean;
+  /**
+   * A sources archive (.tar.gz, .tar, .zip) for the list report, kept exactly as long as the profile.
+   * Part of the content address: the same bytes with other sources are another profile.
+   */
+  sources?: Uint8Array;
   /** whole seconds > 0; absent keeps the profile forever */
   ttlSeconds?: number;
   /** how the bytes were sent; defaults to application/octet-stream */
@@ -99,6 +111,8 @@ export interface LimitsReport {
   evictedArtifacts: number;
   /** profiles past their TTL removed, with their artifacts */
   expiredProfiles: number;
+  /** sources archives removed because no profile refers to them any more */
+  removedSources: number;
 }
 
 export interface Store {
@@ -108,6 +122,8 @@ export interface Store {
   putProfile(bytes: Uint8Array, meta?: ProfileMeta): Promise<PutProfileResult>;
   /** undefined when absent or expired (also for a string that is not a well-formed id) */
   getProfile(id: string): Promise<StoredProfile | undefined>;
+  /** The sources archive stored with a profile; undefined when it has none, or is absent or expired. */
+  getSources(profileId: string): Promise<Buffer | undefined>;
   /**
    * Stores or replaces the artifact under key. Nothing is stored when the profile is absent (it
    * expired between render and put): artifacts never outlive their profile. May evict older
@@ -116,7 +132,10 @@ export interface Store {
   putArtifact(key: ArtifactKey, body: Uint8Array | string, contentType: string): Promise<void>;
   /** undefined when absent, evicted, or its profile is absent or expired */
   getArtifact(key: ArtifactKey): Promise<StoredArtifact | undefined>;
-  /** Removes expired profiles (and their artifacts), then evicts artifacts over the byte cap. */
+  /**
+   * Removes expired profiles (and their artifacts), then the sources archives no profile refers to,
+   * then evicts artifacts over the byte cap.
+   */
   enforceLimits(): Promise<LimitsReport>;
   /** Idempotent. Operations after close reject. */
   close(): Promise<void>;
@@ -149,10 +168,12 @@ const PROFILE_ID = /^[A-Za-z0-9_-]{22}$/;
 /**
  * The content address of a profile: base64url(sha256(frame))[0:22] where frame =
  * "hotpath/profile/v1\0" ‖ byte length as u64 big-endian ‖ bytes ‖ ("\x01" ‖ baseId with a base,
- * "\x02" ‖ baseId with a diff base). The length prefix makes the framing unambiguous, so no upload
- * can be crafted whose id equals that of another (bytes, base, diff) triple.
+ * "\x02" ‖ baseId with a diff base) ‖ ("\x03" ‖ sourcesId with sources). The length prefix makes
+ * the framing unambiguous (and the ids after it are all 22 characters), so no upload can be crafted
+ * whose id equals that of another (bytes, base, diff, sources) combination; without sources the id
+ * is what it was before archives were stored.
  */
-export function profileId(bytes: Uint8Array, baseId?: string, baseDiff = false): string {
+export function profileId(bytes: Uint8Array, baseId?: string, baseDiff = false, sourcesId?: string): string {
   const hash = createHash('sha256');
   hash.update('hotpath/profile/v1\0');
   const length = Buffer.alloc(8);
@@ -163,7 +184,29 @@ export function profileId(bytes: Uint8Array, baseId?: string, baseDiff = false):
     hash.update(baseDiff ? '\x02' : '\x01');
     hash.update(baseId, 'utf8');
   }
+  if (sourcesId !== undefined) {
+    hash.update('\x03');
+    hash.update(sourcesId, 'utf8');
+  }
   return hash.digest('base64url').slice(0, PROFILE_ID_LENGTH);
+}
+
+/** The content address of a sources archive: base64url(sha256("hotpath/sources/v1\0" ‖ bytes))[0:22]. */
+export function sourcesArchiveId(bytes: Uint8Array): string {
+  return createHash('sha256').update('hotpath/sources/v1\0').update(bytes).digest('base64url').slice(0, PROFILE_ID_LENGTH);
+}
+
+/** What a put writes: the profile's bytes under their content address, and its sources archive under its own. */
+export interface AddressedPut {
+  id: string;
+  bytes: Buffer;
+  sources?: { id: string; bytes: Buffer };
+}
+
+export function addressedPut(bytes: Uint8Array, meta: ProfileMeta): AddressedPut {
+  const sources = meta.sources === undefined ? undefined : { id: sourcesArchiveId(meta.sources), bytes: toBuffer(meta.sources) };
+  const buffer = toBuffer(bytes);
+  return { id: profileId(buffer, meta.baseId, meta.baseDiff, sources?.id), bytes: buffer, ...(sources !== undefined && { sources }) };
 }
 
 export function isProfileId(s: string): boolean {
@@ -222,6 +265,7 @@ export interface ProfileRowFields {
   title: string | null;
   base_id: string | null;
   base_diff: boolean | number;
+  sources_id: string | null;
   content_type: string;
   created_at: number | string;
   expires_at: number | string | null;
@@ -235,6 +279,7 @@ export function storedProfileFromRow(id: string, row: ProfileRowFields): StoredP
     ...(row.title !== null && { title: row.title }),
     ...(row.base_id !== null && { baseId: row.base_id }),
     ...(Boolean(row.base_diff) && { baseDiff: true as const }),
+    ...(row.sources_id !== null && { sourcesId: row.sources_id }),
     createdAt: new Date(Number(row.created_at)),
     ...(row.expires_at !== null && { expiresAt: new Date(Number(row.expires_at)) }),
     contentType: row.content_type,

@@ -38,9 +38,9 @@ export function sqlitePlace(): Place {
       const db = new Database(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
       try {
         assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-        const rows = db.prepare('SELECT id, bytes, base_id, base_diff FROM profiles').all() as
-          { id: string; bytes: Buffer; base_id: string | null; base_diff: number }[];
-        for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff === 1), r.id);
+        const rows = db.prepare('SELECT id, bytes, base_id, base_diff, sources_id FROM profiles').all() as
+          { id: string; bytes: Buffer; base_id: string | null; base_diff: number; sources_id: string | null }[];
+        for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff === 1, r.sources_id ?? undefined), r.id);
       } finally {
         db.close();
       }
@@ -59,9 +59,9 @@ export function postgresPlace(url: string): Place {
     open: (overrides = {}) => openStore({ DATABASE_URL: url }, { pgSchema: schema, ...overrides }),
     child: { env: { DATABASE_URL: url }, pgSchema: schema },
     checkIntegrity: () => withClient(async (c) => {
-      const { rows } = await c.query<{ id: string; bytes: Buffer; base_id: string | null; base_diff: boolean }>(
-        `SELECT id, bytes, base_id, base_diff FROM ${schema}.hotpath_profiles`);
-      for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff), r.id);
+      const { rows } = await c.query<{ id: string; bytes: Buffer; base_id: string | null; base_diff: boolean; sources_id: string | null }>(
+        `SELECT id, bytes, base_id, base_diff, sources_id FROM ${schema}.hotpath_profiles`);
+      for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff, r.sources_id ?? undefined), r.id);
     }),
     cleanup: () => withClient(async (c) => {
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -19,11 +19,12 @@ function countingStore(): Store & { limits: number; closed: number } {
     closed: 0,
     putProfile: async () => ({ id: 'x', created: true }),
     getProfile: async () => undefined,
+    getSources: async () => undefined,
     putArtifact: async () => undefined,
     getArtifact: async () => undefined,
     enforceLimits: async () => {
       s.limits++;
-      return { evictedArtifacts: 0, expiredProfiles: 0 };
+      return { evictedArtifacts: 0, expiredProfiles: 0, removedSources: 0 };
     },
     close: async () => {
       s.closed++;

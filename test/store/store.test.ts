@@ -17,7 +17,7 @@ import pg from 'pg';
 import { StorageFullError, StoreUnavailableError } from '../../src/errors.js';
 import {
   ACCESS_RESOLUTION_MS, DEFAULT_MAX_ARTIFACT_BYTES, SQLITE_FILE_NAME, maxArtifactBytesFromEnv, openPostgresStore,
-  openStore, profileId,
+  openStore, profileId, sourcesArchiveId,
 } from '../../src/store/index.js';
 import type { ArtifactKey, OpenStoreOverrides, Store } from '../../src/store/index.js';
 import { blob, crashBlob } from './blobs.js';
@@ -32,6 +32,8 @@ interface Place {
   overrides: Pick<OpenStoreOverrides, 'pgSchema'>;
   /** schema versions recorded by the migrations, read behind the store's back */
   migrationVersions(): Promise<number[]>;
+  /** ids of the stored sources archives, sorted, read behind the store's back */
+  sourceArchiveIds(): Promise<string[]>;
   /** backend-specific consistency check after a crash */
   checkIntegrity(): Promise<void>;
 }
@@ -62,6 +64,8 @@ function sqliteBackend(): Backend {
         overrides: {},
         migrationVersions: async () =>
           readDb(dir, (db) => db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[]),
+        sourceArchiveIds: async () =>
+          readDb(dir, (db) => db.prepare('SELECT id FROM source_archives ORDER BY id').pluck().all() as string[]),
         checkIntegrity: async () => {
           assert.equal(readDb(dir, (db) => db.pragma('integrity_check', { simple: true })), 'ok');
         },
@@ -87,11 +91,13 @@ function postgresBackend(url: string): Backend {
         migrationVersions: () => withClient(async (c) =>
           (await c.query<{ version: number }>(`SELECT version FROM ${schema}.hotpath_schema_migrations ORDER BY version`)).rows
             .map((r) => r.version)),
+        sourceArchiveIds: () => withClient(async (c) =>
+          (await c.query<{ id: string }>(`SELECT id FROM ${schema}.hotpath_source_archives ORDER BY id COLLATE "C"`)).rows.map((r) => r.id)),
         checkIntegrity: () => withClient(async (c) => {
           // Every stored row's id must be the content address of the bytes it holds.
-          const { rows } = await c.query<{ id: string; bytes: Buffer; base_id: string | null; base_diff: boolean }>(
-            `SELECT id, bytes, base_id, base_diff FROM ${schema}.hotpath_profiles`);
-          for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff), r.id);
+          const { rows } = await c.query<{ id: string; bytes: Buffer; base_id: string | null; base_diff: boolean; sources_id: string | null }>(
+            `SELECT id, bytes, base_id, base_diff, sources_id FROM ${schema}.hotpath_profiles`);
+          for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff, r.sources_id ?? undefined), r.id);
         }),
       };
     },
@@ -207,12 +213,12 @@ for (const backend of backends) {
       clock = T0 + 59_999;
       assert.ok(await store.getProfile(short.id));
       assert.deepEqual((await store.getArtifact(key))?.profileExpiresAt, new Date(T0 + 60_000), 'the artifact says how long it holds');
-      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0 }, 'never before its TTL');
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0, removedSources: 0 }, 'never before its TTL');
 
       clock = T0 + 60_000;
       assert.equal(await store.getProfile(short.id), undefined);
       assert.equal(await store.getArtifact(key), undefined, 'an artifact dies with its profile');
-      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 1 });
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 1, removedSources: 0 });
       assert.ok(await store.getProfile(forever.id));
 
       // Uploaded again after expiry: a new life, a new expiry; the old artifacts were purged.
@@ -229,7 +235,7 @@ for (const backend of backends) {
       assert.deepEqual(await store.putProfile(blob(9, 1000), { title: 'new' }), { id, created: true });
       const got = await store.getProfile(id);
       assert.deepEqual([got?.title, got?.createdAt, got?.expiresAt], ['new', new Date(T0 + 10_000), undefined]);
-      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0 });
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0, removedSources: 0 });
     });
 
     test('uploading again never moves the expiry of a live profile (a link holder cannot make it permanent)', async () => {
@@ -271,7 +277,7 @@ for (const backend of backends) {
       clock = T0 + 60_000;
       assert.equal(await store.getArtifact(key), undefined, 'unreadable at the base\'s expiry');
       assert.ok(await store.getProfile(profile.id), 'the profile itself lives on');
-      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 1 });
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 1, removedSources: 0 });
       clock = T0 + 120_000;
       // Stored again, the base comes back as new: the artifact made from its old life does not.
       await store.putProfile(blob(35, 1000), { ttlSeconds: 60 });
@@ -280,6 +286,84 @@ for (const backend of backends) {
       const orphan: ArtifactKey = { ...key, options: 'base=x', baseId: profileId(blob(36, 10)) };
       await store.putArtifact(orphan, 'delta', 'text/plain');
       assert.equal(await store.getArtifact(orphan), undefined);
+    });
+
+    test('sources: stored with the profile, part of its content address, readable only through it', async () => {
+      const { store } = await fresh();
+      const bytes = blob(50, 2_000);
+      const [one, two] = [blob(51, 30_000), blob(52, 30_000)];
+      const withOne = await store.putProfile(bytes, { sources: one, title: 'with sources' });
+      const ids = [withOne.id, (await store.putProfile(bytes, { sources: two })).id, (await store.putProfile(bytes)).id];
+      assert.equal(new Set(ids).size, 3, 'other sources, or none, are another profile');
+      assert.equal(withOne.id, profileId(bytes, undefined, false, sourcesArchiveId(one)));
+      assert.equal(ids[2], profileId(bytes), 'without sources the id is what it always was');
+      assert.deepEqual(await store.putProfile(Buffer.from(bytes), { sources: Buffer.from(one) }), { id: withOne.id, created: false });
+
+      const got = await store.getProfile(withOne.id);
+      assert.ok(got);
+      assert.ok(got.bytes.equals(bytes));
+      assert.equal(got.sourcesId, sourcesArchiveId(one));
+      assert.equal(got.title, 'with sources');
+      assert.ok((await store.getSources(withOne.id))?.equals(one));
+      assert.ok((await store.getSources(ids[1]!))?.equals(two));
+      assert.equal((await store.getProfile(ids[2]!))?.sourcesId, undefined);
+      assert.equal(await store.getSources(ids[2]!), undefined, 'a profile without sources has none');
+      // The archive has an address of its own, but nothing answers it: it is not a profile.
+      assert.equal(await store.getProfile(sourcesArchiveId(one)), undefined);
+      assert.equal(await store.getSources(sourcesArchiveId(one)), undefined);
+      assert.equal(await store.getSources('../../etc/passwd'), undefined);
+
+      // With a base too: all of it is the address.
+      const base = (await store.putProfile(blob(53, 100))).id;
+      const both = await store.putProfile(bytes, { baseId: base, baseDiff: true, sources: one });
+      assert.equal(both.id, profileId(bytes, base, true, sourcesArchiveId(one)));
+      assert.ok((await store.getSources(both.id))?.equals(one));
+    });
+
+    test('sources: gone with their profile; an archive several profiles carry is stored once, until the last goes', async () => {
+      const { store, place } = await fresh();
+      const [shared, own] = [blob(60, 20_000), blob(61, 20_000)];
+      const short = await store.putProfile(blob(62, 1000), { sources: shared, ttlSeconds: 60 });
+      const forever = await store.putProfile(blob(63, 1000), { sources: shared });
+      const alone = await store.putProfile(blob(64, 1000), { sources: own, ttlSeconds: 60 });
+      assert.deepEqual(await place.sourceArchiveIds(), [sourcesArchiveId(shared), sourcesArchiveId(own)].sort(), 'one row per archive');
+
+      clock = T0 + 60_000;
+      assert.equal(await store.getSources(short.id), undefined, 'unreadable the moment its profile expires');
+      assert.equal(await store.getSources(alone.id), undefined);
+      assert.ok((await store.getSources(forever.id))?.equals(shared));
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 2, removedSources: 1 });
+      assert.deepEqual(await place.sourceArchiveIds(), [sourcesArchiveId(shared)], 'the purge removed the archive no profile carries');
+      assert.ok((await store.getSources(forever.id))?.equals(shared));
+
+      // Uploaded again after the purge: a new life, archive and all.
+      assert.deepEqual(await store.putProfile(blob(64, 1000), { sources: own }), { id: alone.id, created: true });
+      assert.ok((await store.getSources(alone.id))?.equals(own));
+      // An expired profile uploaded again before the purge keeps its archive (the row still refers to it).
+      const revived = await store.putProfile(blob(65, 1000), { sources: own, ttlSeconds: 10 });
+      clock += 10_000;
+      assert.deepEqual(await store.putProfile(blob(65, 1000), { sources: own }), { id: revived.id, created: true });
+      assert.ok((await store.getSources(revived.id))?.equals(own));
+      assert.deepEqual(await store.enforceLimits(), { evictedArtifacts: 0, expiredProfiles: 0, removedSources: 0 });
+    });
+
+    test('sources: a purge racing uploads that carry the archive it is removing never leaves a profile without it', async () => {
+      const { store, place } = await fresh();
+      const other = await openAt(place);
+      const rounds = 24;
+      const archive = (i: number) => blob(700 + i, 4_000);
+      // Each archive's only profile has expired: the purge would remove it, as the uploads below carry it again.
+      for (let i = 0; i < rounds; i++) await store.putProfile(blob(800 + i, 500), { sources: archive(i), ttlSeconds: 60 });
+      clock = T0 + 60_000;
+      const puts = Array.from({ length: rounds }, (_, i) => store.putProfile(blob(900 + i, 500), { sources: archive(i) }));
+      const purges = Array.from({ length: 6 }, () => other.enforceLimits());
+      const [stored, limits] = await Promise.all([Promise.all(puts), Promise.all(purges)]);
+      assert.equal(limits.reduce((n, r) => n + r.expiredProfiles, 0), rounds, 'every expired profile purged, once');
+      for (const [i, { id }] of stored.entries()) {
+        assert.ok((await store.getSources(id))?.equals(archive(i)), `upload ${i} lost its archive`);
+      }
+      await other.enforceLimits();
+      assert.equal((await place.sourceArchiveIds()).length, rounds, 'every archive is still carried');
     });
 
     test('artifacts: one per (profile, options, format), replaced in place, with body-derived ETags', async () => {
@@ -353,7 +437,7 @@ for (const backend of backends) {
 
       // A store opened with a smaller cap enforces it on demand.
       const smaller = await openAt(place, { maxArtifactBytes: 1500 });
-      assert.deepEqual(await smaller.enforceLimits(), { evictedArtifacts: 1, expiredProfiles: 0 });
+      assert.deepEqual(await smaller.enforceLimits(), { evictedArtifacts: 1, expiredProfiles: 0, removedSources: 0 });
       assert.deepEqual(await present(), [4]);
       assert.ok(await store.getProfile(id));
     });
@@ -365,7 +449,7 @@ for (const backend of backends) {
       const [a, b] = await Promise.all([openAt(place), openAt(place)]);
       const c = await openAt(place);
       for (const s of [a, b, c]) assert.ok((await s.getProfile(id))?.bytes.equals(blob(15, 1000)));
-      assert.deepEqual(await place.migrationVersions(), [1, 2, 3]);
+      assert.deepEqual(await place.migrationVersions(), [1, 2, 3, 4]);
     });
 
     test('reopened after close, everything is still there', async () => {
@@ -503,11 +587,16 @@ describe('store: errors and configuration', () => {
     }
   });
 
-  test('ids: 22 base64url characters; the base is framed, not concatenated', () => {
+  test('ids: 22 base64url characters; the base and the sources are framed, not concatenated', () => {
     const bytes = Buffer.from('profile');
     const base = profileId(Buffer.from('base'));
     assert.match(profileId(bytes), /^[A-Za-z0-9_-]{22}$/);
     assert.notEqual(profileId(bytes, base), profileId(Buffer.concat([bytes, Buffer.from(`\x01${base}`)])));
+    const sources = sourcesArchiveId(Buffer.from('archive'));
+    assert.match(sources, /^[A-Za-z0-9_-]{22}$/);
+    assert.notEqual(profileId(bytes, undefined, false, sources), profileId(bytes, sources), 'sources are not a base');
+    assert.notEqual(profileId(bytes, undefined, false, sources), profileId(Buffer.concat([bytes, Buffer.from(`\x03${sources}`)])));
+    assert.notEqual(sourcesArchiveId(bytes), profileId(bytes), 'an archive\'s address is never that of the same bytes as a profile');
     assert.equal(profileId(new Uint8Array(bytes)), profileId(bytes));
   });
 });

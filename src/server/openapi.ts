@@ -186,15 +186,23 @@ function linkPaths(config: ServerConfig): JsonObject {
         summary: 'Store a profile and get shareable links',
         description:
           `The body is what /v1/render takes: the profile raw, or a multipart form with \`profile\` and optionally \`base\` or ` +
-          '`diff_base` (stored as a profile of its own, applied to every artifact). The profile is loaded first, so a bad one ' +
-          'answers as /v1/render would. The id is the content address of the bytes (and base): the same upload answers ' +
+          '`diff_base` (stored as a profile of its own, applied to every artifact) and `sources` (kept with the profile, ' +
+          'for list.txt). The profile (and the archive) is loaded first, so a bad one answers as /v1/render would. The id is ' +
+          'the content address of the bytes (and base, and sources): the same upload answers ' +
           `200 with the same id and links. ${writeAuth}`,
         parameters: [
           { name: 'title', in: 'query', required: false, description: 'or a multipart text field', schema: jsonSchema(titleSchema) },
           { name: 'ttl', in: 'query', required: false, description: 'seconds to keep the profile (or a multipart text field); default: until removed', schema: { type: 'integer', minimum: 1 } },
         ],
-        requestBody: uploadBody({ title: { type: 'string' }, ttl: { type: 'string', description: 'whole seconds' } }),
-        responses: { '200': stored, '201': stored, ...errors([...loadErrors, ...storeErrors, 'busy']) },
+        requestBody: uploadBody({
+          sources: {
+            type: 'string', format: 'binary',
+            description: 'the source tree as .tar.gz, .tar or .zip, stored with the profile: list.txt shows the code (checked and capped as /v1/render does)',
+          },
+          title: { type: 'string' },
+          ttl: { type: 'string', description: 'whole seconds' },
+        }),
+        responses: { '200': stored, '201': stored, ...errors([...loadErrors, 'bad-sources', 'unsupported-sources', ...storeErrors, 'busy']) },
       },
     },
     '/v1/captures': {

@@ -9,9 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import { ARTIFACT_NAMES, profileMetaSchema, storedProfileAnswerSchema, type StoredProfileAnswer } from '../../src/server/links/schemas.js';
-import { openSqliteStore, profileId, type Store } from '../../src/store/index.js';
+import { openSqliteStore, profileId, sourcesArchiveId, type Store } from '../../src/store/index.js';
+import { tar, tarGzOfFolder } from '../support/tar.js';
 import { BACKENDS, startChildServer, type Place } from './links-support.js';
 import { CORPUS, ROOT, fixture, problemOf, startTestServer, type Answer } from './support.js';
 
@@ -20,6 +22,10 @@ const CPU = 'profiles/shopd/cpu.pb.gz';
 const HEAP_A = 'profiles/shopd/heap.a.pb.gz';
 const HEAP_B = 'profiles/shopd/heap.b.pb.gz';
 const GOROUTINE = 'profiles/shopd/goroutine.b.pb.gz';
+
+/** shopd's and billing's Go sources as one folder, `src`: what the -list goldens read with -source_path=src. */
+const SOURCES = tarGzOfFolder(CORPUS, 'src');
+const WALK_TREE = 'list.txt?list=catalog%5C.WalkTree';
 
 /** `hotpath <args>` on corpus files, as the CLI prints it with TZ=UTC. */
 async function cli(...args: string[]): Promise<string> {
@@ -40,8 +46,19 @@ async function getBytes(url: string, headers: Record<string, string> = {}): Prom
 }
 
 /** POST /v1/profiles: raw bytes, or a form with `profile` and optional other files and fields. */
-async function upload(
+function upload(
   server: { url: string }, body: Buffer | Record<string, Buffer | string>, query = '', headers: Record<string, string> = {},
+): Promise<Answer> {
+  return post(server, `/v1/profiles${query}`, body, headers);
+}
+
+/** POST /v1/render with a form: what a stored link's artifact must equal. */
+function renderForm(server: { url: string }, query: string, files: Record<string, Buffer>): Promise<Answer> {
+  return post(server, `/v1/render?${query}`, files);
+}
+
+async function post(
+  server: { url: string }, route: string, body: Buffer | Record<string, Buffer | string>, headers: Record<string, string> = {},
 ): Promise<Answer> {
   let payload: BodyInit;
   if (Buffer.isBuffer(body)) {
@@ -56,7 +73,7 @@ async function upload(
     payload = form;
   }
   const started = performance.now();
-  const res = await fetch(`${server.url}/v1/profiles${query}`, { method: 'POST', body: payload, headers });
+  const res = await fetch(server.url + route, { method: 'POST', body: payload, headers });
   return { status: res.status, headers: res.headers, text: await res.text(), ms: performance.now() - started };
 }
 
@@ -269,6 +286,73 @@ for (const backend of BACKENDS) {
       assert.equal(problemOf(await getBytes(`${server.url}/p/${alone.id}/top.txt?base=nope`)).option, 'base');
     });
 
+    test('an upload with sources: list.txt shows the code, the bytes /v1/render gives for the same archive', async () => {
+      const answer = stored(await upload(server, { profile: fixture(CPU), sources: SOURCES, title: 'with code' }));
+      assert.equal(answer.id, profileId(fixture(CPU), undefined, false, sourcesArchiveId(SOURCES)), 'the sources are part of the address');
+      assert.notEqual(answer.id, profileId(fixture(CPU)));
+      const list = await getBytes(`${server.url}/p/${answer.id}/${WALK_TREE}`);
+      assert.equal(list.status, 200, list.text);
+      const rendered = await renderForm(server, 'format=list&list=catalog%5C.WalkTree', { profile: fixture(CPU), sources: SOURCES });
+      assert.equal(rendered.status, 200, rendered.text);
+      assert.ok(list.bytes.equals(Buffer.from(rendered.text)), 'list.txt equals /v1/render?format=list with the same archive');
+      assert.match(list.text, /^ +50ms +420ms +91:\t\ts \+= WalkTree\(ch\)$/m, 'a line of code, with its costs');
+      assert.equal((await getBytes(`${server.url}/p/${answer.id}/${WALK_TREE}`)).headers.get('x-hotpath-cache'), 'hit');
+
+      const meta = profileMetaSchema.parse(JSON.parse((await getBytes(`${server.url}/p/${answer.id}/meta.json`)).text));
+      assert.equal(meta.hasSources, true);
+      // The same profile without sources is another link, whose list has no code.
+      const plain = { id: profileId(fixture(CPU)) };
+      assert.ok([200, 201].includes((await upload(server, fixture(CPU))).status));
+      assert.equal(profileMetaSchema.parse(JSON.parse((await getBytes(`${server.url}/p/${plain.id}/meta.json`)).text)).hasSources, false);
+      const without = await getBytes(`${server.url}/p/${plain.id}/${WALK_TREE}`);
+      assert.doesNotMatch(without.text, /WalkTree\(ch\)/);
+      assert.match(without.text, /could not find file/);
+      // The other reports do not read the archive: they are the plain profile's.
+      for (const name of ['top.txt', 'traces.txt']) {
+        assert.ok((await getBytes(`${server.url}/p/${answer.id}/${name}`)).bytes.equals((await getBytes(`${server.url}/p/${plain.id}/${name}`)).bytes), name);
+      }
+      // Stored again with the same archive: the same link; the raw bytes are the profile's alone.
+      assert.equal(stored(await upload(server, { profile: fixture(CPU), sources: SOURCES }), 200).id, answer.id);
+      assert.ok((await getBytes(`${server.url}/p/${answer.id}/profile.pb.gz`)).bytes.equals(fixture(CPU)));
+      // The archive is nobody's profile: its own address answers nothing.
+      for (const route of ['', '/graph.svg', '/meta.json', '/profile.pb.gz', `/${WALK_TREE}`]) {
+        const a = await getBytes(`${server.url}/p/${sourcesArchiveId(SOURCES)}${route}`);
+        assert.equal(problemOf(a).type, 'urn:hotpath:problem:not-found', route);
+      }
+    });
+
+    test('sources with a base: list.txt is /v1/render\'s with both; past the TTL the list is gone with the profile', async () => {
+      const answer = stored(await upload(server, { profile: fixture(HEAP_B), base: fixture(HEAP_A), sources: SOURCES, ttl: '60' }));
+      const query = 'list=newSession&sample_index=inuse_space';
+      const list = await getBytes(`${server.url}/p/${answer.id}/list.txt?${query}`);
+      const rendered = await renderForm(server, `format=list&${query}`, { profile: fixture(HEAP_B), base: fixture(HEAP_A), sources: SOURCES });
+      assert.equal(list.status, 200, list.text);
+      assert.equal(list.text, rendered.text);
+      assert.match(list.text, /ROUTINE =+ shopd\/internal\/sessions\.newSession in /);
+      assert.doesNotMatch(list.text, /could not find file/);
+      skew += 61_000;
+      assert.equal(problemOf(await getBytes(`${server.url}/p/${answer.id}/list.txt?${query}&nodecount=1`)).status, 404);
+    });
+
+    test('a bad sources archive is refused as /v1/render refuses it, and nothing is stored', async () => {
+      const cases: [string, Buffer][] = [
+        ['not an archive', Buffer.from('hello')],
+        ['empty', Buffer.alloc(0)],
+        ['../ path', gzipSync(tar([{ name: '../etc/passwd', data: 'x' }]))],
+        ['symlink', gzipSync(tar([{ name: 'src/shopd/main.go', type: '2', linkname: '/etc/passwd' }]))],
+        ['a file over 8 MiB', gzipSync(tar([{ name: 'src/big.go', data: new Uint8Array((8 << 20) + 1) }]))],
+      ];
+      for (const [what, archive] of cases) {
+        const bytes = Buffer.from(`main;${what.replace(/\W/g, '_')} 3\n`);
+        const got = problemOf(await upload(server, { profile: bytes, sources: archive }));
+        const want = problemOf(await renderForm(server, 'format=list&list=main', { profile: bytes, sources: archive }));
+        assert.ok(got.status === 415 || got.status === 422, `${what}: ${got.status}`);
+        assert.deepEqual(got, want, what);
+        const id = profileId(bytes, undefined, false, sourcesArchiveId(archive));
+        assert.equal(problemOf(await getBytes(`${server.url}/p/${id}/meta.json`)).status, 404, `${what}: not stored`);
+      }
+    });
+
     test('meta.json describes the profile as -top sees it', async () => {
       const { id } = stored(await upload(server, fixture(CPU), '?title=checkout%20CPU'), 200);
       const a = await getBytes(`${server.url}/p/${id}/meta.json`);
@@ -360,7 +444,6 @@ for (const backend of BACKENDS) {
       assert.equal(problemOf(await upload(server, fixture(CPU), `?title=${'x'.repeat(201)}`)).status, 400);
       assert.equal(problemOf(await upload(server, { profile: fixture(CPU), title: 'a' }, '?title=b')).status, 400);
       assert.equal(problemOf(await upload(server, { profile: fixture(CPU), other: 'x' })).status, 400);
-      assert.equal(problemOf(await upload(server, { profile: fixture(CPU), sources: Buffer.from('x') })).status, 400);
       assert.equal(problemOf(await upload(server, { profile: fixture(CPU), base: fixture(HEAP_A) })).type, 'urn:hotpath:problem:bad-options',
         'a base that cannot be compared');
 

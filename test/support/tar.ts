@@ -1,4 +1,10 @@
-/** A minimal ustar writer for tests that need archives no tool writes (`../` names, links). */
+/**
+ * A minimal ustar writer for tests that need archives no tool writes (`../` names, links), and for
+ * archiving a fixture folder without depending on the machine's tar.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const enc = new TextEncoder();
 const bytesOf = (d: string | Uint8Array) => (typeof d === 'string' ? enc.encode(d) : d);
@@ -58,4 +64,22 @@ export function concat(parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * `tar czf - -C parent name` for a folder of small files (names under 100 bytes), in a fixed order:
+ * the same folder always gives the same bytes.
+ */
+export function tarGzOfFolder(parent: string, name: string): Buffer {
+  const files: string[] = [];
+  // By hand rather than readdirSync's `recursive` (its entries' parentPath needs Node 20.12).
+  const walk = (rel: string): void => {
+    for (const d of readdirSync(path.join(parent, rel), { withFileTypes: true })) {
+      if (d.isDirectory()) walk(`${rel}/${d.name}`);
+      else if (d.isFile()) files.push(`${rel}/${d.name}`);
+    }
+  };
+  walk(name);
+  files.sort();
+  return gzipSync(tar(files.map((file) => ({ name: file, data: readFileSync(path.join(parent, file)) }))));
 }

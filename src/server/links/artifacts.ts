@@ -144,7 +144,7 @@ async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: A
   try {
     const profile = await store.getProfile(id);
     if (profile === undefined) throw notFound(id);
-    const { upload, expiresAt } = await uploadOf(store, profile, request.base);
+    const { upload, expiresAt } = await uploadOf(store, profile, request.base, { sources: spec.report === 'list' });
     const { input, transfer } = jobInput(upload, deps.config, { keep: false, symbolize: request.options.symbolize, title: profile.title });
     // graph.png: the graph's layout at the asked scale; card.png: the card's SVG, at its one size.
     const png = spec.png === undefined ? undefined : { scale: spec.png === 'dot' ? request.scale : 1 };
@@ -163,17 +163,28 @@ async function renderArtifact(deps: LinksDeps, store: Store, id: string, name: A
 }
 
 /**
- * What a job reads for a stored profile: its bytes, and the base's (stored, or asked for); and when
- * the first of them expires, which is when anything made from them must be gone.
+ * What a job reads for a stored profile: its bytes, the base's (stored, or asked for), and with
+ * `sources` (the list report: no other reads them, so no other pays for unpacking them) its sources
+ * archive when it has one; and when the first of them expires, which is when anything made from
+ * them must be gone.
  */
-export async function uploadOf(store: Store, profile: StoredProfile, asked?: { id: string; diff: boolean }): Promise<{ upload: Upload; expiresAt?: Date }> {
+export async function uploadOf(
+  store: Store, profile: StoredProfile, asked?: { id: string; diff: boolean }, { sources = false }: { sources?: boolean } = {},
+): Promise<{ upload: Upload; expiresAt?: Date }> {
+  const upload: Upload = { profile: profile.bytes };
+  if (sources && profile.sourcesId !== undefined) {
+    const archive = await store.getSources(profile.id);
+    if (archive === undefined) throw notFound(profile.id); // it expired since getProfile
+    upload.sources = archive;
+  }
   const ref = asked ?? (profile.baseId !== undefined ? { id: profile.baseId, diff: profile.baseDiff === true } : undefined);
-  if (ref === undefined) return { upload: { profile: profile.bytes }, ...(profile.expiresAt !== undefined && { expiresAt: profile.expiresAt }) };
+  if (ref === undefined) return { upload, ...(profile.expiresAt !== undefined && { expiresAt: profile.expiresAt }) };
   const base = await store.getProfile(ref.id);
   if (base === undefined) {
     throw new HttpProblem('not-found', `the base profile ${ref.id} is not stored here (or has expired)`);
   }
-  const upload = ref.diff ? { profile: profile.bytes, diff_base: base.bytes } : { profile: profile.bytes, base: base.bytes };
+  if (ref.diff) upload.diff_base = base.bytes;
+  else upload.base = base.bytes;
   const times = [profile.expiresAt, base.expiresAt].filter((t): t is Date => t !== undefined).map((t) => t.getTime());
   return { upload, ...(times.length > 0 && { expiresAt: new Date(Math.min(...times)) }) };
 }

@@ -17,6 +17,8 @@ import { checked, LINKS, META, titleSchema, ttlSchema, type ProfileLinks, type P
 export interface ProfileToStore {
   bytes: Buffer;
   base?: { bytes: Buffer; diff: boolean };
+  /** a sources archive for list.txt, stored with the profile (and part of its id) */
+  sources?: Buffer;
   title?: string;
   ttlSeconds?: number;
 }
@@ -29,17 +31,20 @@ export interface StoredResult {
 }
 
 /**
- * Checks that the bytes load (with the base: that the two can be compared), as /v1/render would,
- * in a worker, then stores the base as a profile of its own and the profile referring to it. The
- * base is stored first, so a profile in the store always has its base; a new base is kept a minute
- * longer than the profile, and a profile never outlives a base stored before it (the store caps its
- * expiry), so neither expires while the other is still readable.
+ * Checks that the bytes load (with the base: that the two can be compared; with sources: that the
+ * archive unpacks within its caps), as /v1/render would, in a worker, then stores the base as a
+ * profile of its own and the profile referring to it. The base is stored first, so a profile in the
+ * store always has its base; a new base is kept a minute longer than the profile, and a profile
+ * never outlives a base stored before it (the store caps its expiry), so neither expires while the
+ * other is still readable. A sources archive is written with the profile, in the same put: it lives
+ * exactly as long as the profile and is read only through it.
  */
 export async function storeProfile(deps: LinksDeps, p: ProfileToStore): Promise<StoredResult> {
   const store = deps.store.get();
   const upload: Upload = {
     profile: p.bytes,
     ...(p.base !== undefined && (p.base.diff ? { diff_base: p.base.bytes } : { base: p.base.bytes })),
+    ...(p.sources !== undefined && { sources: p.sources }),
   };
   // The bytes are stored afterwards: the worker gets copies.
   const { input, transfer } = jobInput(upload, deps.config, { keep: true });
@@ -53,6 +58,7 @@ export async function storeProfile(deps: LinksDeps, p: ProfileToStore): Promise<
     ...(p.title !== undefined && { title: p.title }),
     ...(p.ttlSeconds !== undefined && { ttlSeconds: p.ttlSeconds }),
     ...(baseId !== undefined && { baseId, baseDiff: p.base!.diff }),
+    ...(p.sources !== undefined && { sources: p.sources }),
   });
   deps.store.afterWrite();
   const profile = await store.getProfile(id);
@@ -156,7 +162,7 @@ export async function serveRaw(deps: LinksDeps, req: Request, res: Response, id:
   sendArtifact(req, res, { body: profile.bytes, contentType: 'application/octet-stream', etag: etagOf(profile.bytes) }, 'hit');
 }
 
-type ProfileFacts = Omit<ProfileMetaAnswer, 'id' | 'title' | 'createdAt' | 'expiresAt' | 'base' | 'links'>;
+type ProfileFacts = Omit<ProfileMetaAnswer, 'id' | 'title' | 'createdAt' | 'expiresAt' | 'base' | 'hasSources' | 'links'>;
 
 /**
  * The description of a stored profile (GET /p/{id}/meta.json; the viewer page may call it directly).
@@ -186,6 +192,7 @@ export async function describeProfile(deps: LinksDeps, id: string, origin: strin
     expiresAt: profile.expiresAt?.toISOString() ?? null,
     ...(JSON.parse(facts.body.toString('utf8')) as ProfileFacts),
     base: profile.baseId !== undefined ? { id: profile.baseId, diff: profile.baseDiff === true } : null,
+    hasSources: profile.sourcesId !== undefined,
     links: profileLinks(origin, id),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Shareable links for incident tickets: the routes.
  *
- * - `POST /v1/profiles` stores an upload (and its base) under its content address and answers the
- *   links; the same bytes always give the same id.
+ * - `POST /v1/profiles` stores an upload (and its base, and its sources archive) under its content
+ *   address and answers the links; the same upload always gives the same id.
  * - `GET /p/{id}/meta.json` describes a stored profile (for the viewer page and unfurls).
  * - `GET /p/{id}/{artifact}?<options>` renders one report of it, once per (id, options, artifact):
  *   the result is kept in the store and served from there with the store's strong ETag. The id is a
@@ -32,9 +32,6 @@ export function registerLinkRoutes(app: express.Express, deps: LinksDeps): void 
     const query = uploadQuery(req.query as Record<string, unknown>);
     const upload = await readUpload(req, deps.config, res.locals['bodyMeter'] as BodyMeter, { fields: ['title', 'ttl'] });
     const meta = uploadMeta(query, upload.fields ?? {});
-    if (upload.sources !== undefined) {
-      throw new HttpProblem('bad-request', 'a "sources" archive is not stored with a profile; send it with format=list to /v1/render');
-    }
     if (upload.base !== undefined && upload.diff_base !== undefined) {
       throw new HttpProblem('bad-request', 'send one of the "base" and "diff_base" fields, not both');
     }
@@ -42,6 +39,7 @@ export function registerLinkRoutes(app: express.Express, deps: LinksDeps): void 
     const stored = await storeProfile(deps, {
       bytes: upload.profile,
       ...(baseBytes !== undefined && { base: { bytes: baseBytes, diff: upload.diff_base !== undefined } }),
+      ...(upload.sources !== undefined && { sources: upload.sources }),
       ...meta,
     });
     sendStored(req, res, deps.config, stored);

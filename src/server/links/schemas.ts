@@ -75,7 +75,7 @@ export const linksSchema = z.object(
 ).describe('view: the viewer page; the others: artifacts with default options (add pprof options to their query)');
 
 export const storedProfileAnswerSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{22}$/).describe('content address: 132 bits of sha256 of the bytes (and the base), base64url'),
+  id: z.string().regex(/^[A-Za-z0-9_-]{22}$/).describe('content address: 132 bits of sha256 of the bytes (and the base and sources), base64url'),
   title: z.string().optional(),
   expiresAt: z.string().optional().describe('ISO 8601, UTC; absent: kept until removed'),
   links: linksSchema,
@@ -97,6 +97,7 @@ export const profileMetaSchema = z.object({
   total: z.string().nullable().describe('the default sample type\'s total, formatted as -top prints it'),
   topFunction: z.string().nullable().describe('the heaviest function by flat value, default options'),
   base: z.object({ id: z.string(), diff: z.boolean() }).nullable().describe('the stored base this profile is compared against'),
+  hasSources: z.boolean().describe('the upload carried a sources archive (multipart "sources"): list.txt shows the code of each line'),
   links: linksSchema,
 });
 export type ProfileMetaAnswer = z.infer<typeof profileMetaSchema>;

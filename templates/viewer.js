@@ -27,6 +27,8 @@
   var SEARCH_DELAY_MS = 150;
 
   var id = document.body.getAttribute('data-profile-id');
+  /** the upload carried a sources archive (meta.json's hasSources, put in the page by the server) */
+  var hasSources = document.body.getAttribute('data-has-sources') === 'true';
   var root = '/p/' + encodeURIComponent(id);
   var $ = function (elementId) { return document.getElementById(elementId); };
   var fmt = hp.format;
@@ -601,9 +603,12 @@
   });
   var loadSource = loadReportOn('source', 'list.txt', 'list', {
     empty: 'Source shows the lines of the functions the search matches, with their costs. ' + SELECT_HINT,
-    some: 'Each line of what the search matches, with its costs (pprof -list). A link stores the profile, not its source files, ' +
-      'so "could not find file" stands where the code would: to see it, send the profile with a sources archive to ' +
-      '/v1/render?format=list&list=… (form field "sources"), or run hotpath -list=… -source_path=DIR.'
+    some: hasSources
+      ? 'Each line of what the search matches, with its costs (pprof -list), from the sources uploaded with the profile; ' +
+        '"could not find file" stands where a file is not in them.'
+      : 'Each line of what the search matches, with its costs (pprof -list). This upload carried no source files, so ' +
+        '"could not find file" stands where the code would: to see it, upload the profile to /v1/profiles again with a ' +
+        '"sources" field (a .tar.gz, .tar or .zip of the source tree), or run hotpath -list=… -source_path=DIR.'
   });
 
   var LOADERS = { graph: loadGraph, flame: loadFlame, top: loadTop, traces: loadTraces, peek: loadPeek, source: loadSource };

@@ -38,6 +38,8 @@ export interface ViewerMeta {
   total?: string | number | null;
   topFunction?: string | null;
   base?: { id: string; diff: boolean } | null;
+  /** the upload carried a sources archive: the Source tab shows code */
+  hasSources?: boolean;
 }
 
 /** Looks a stored profile up; undefined when there is none (never uploaded, or expired). */
@@ -205,6 +207,7 @@ export function renderViewerPage(viewer: Viewer, meta: ViewerMeta, ctx: PageCont
     og_image_alt: escapeHtml(`${ogTitle}: the heaviest functions and the hot path`),
     og_url: escapeHtml(pageQuery === '' ? base : `${base}?${pageQuery}`),
     profile_id: escapeHtml(id),
+    has_sources: meta.hasSources === true ? 'true' : 'false',
     facts: factsHtml,
     scripts: viewer.scripts
       .map((a) => `<script src="${escapeHtml(a.path)}" integrity="${escapeHtml(a.integrity)}" defer></script>`)

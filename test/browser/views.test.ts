@@ -2,7 +2,7 @@
  * The viewer's views in headless Chromium, on a real server: the flame graph as a view (frames from
  * flame.json, click to zoom and back, hover details, the matched share of a search, the sandwich, a
  * diff's colours), the one search box across tabs (RE2, never a JS RegExp), Refine, Traces, Peek and
- * Source, the keys (/, Escape, arrows, Enter), and how soon the page for pprof's large.cpu (23k
+ * Source (with and without the upload's sources), the keys (/, Escape, arrows, Enter), and how soon the page for pprof's large.cpu (23k
  * functions) answers.
  */
 import assert from 'node:assert/strict';
@@ -13,6 +13,8 @@ import { loadProfile } from '../../src/profile/load.js';
 import { produceReport } from '../../src/reports.js';
 import { flameDrawn, graphFor, newPage, profilePath, shot, startHarness, upload as uploadTo, type ViewerHarness } from './page-support.js';
 import { chromiumSkip, suiteNeeding } from '../support/requirements.js';
+import { tarGzOfFolder } from '../support/tar.js';
+import { CORPUS } from '../server/support.js';
 
 const { test, before, after } = suiteNeeding('browser: viewer views', chromiumSkip());
 
@@ -179,9 +181,25 @@ test('Peek and Source show what the search matches, and say how to give one; a p
 
   await page.locator('#tab-source').click();
   await page.waitForFunction(() => /ROUTINE =+ main\.handleRequest /.test(document.getElementById('source')!.textContent!));
-  assert.match((await page.locator('#source-hint').textContent())!, /sources archive/);
+  assert.match((await page.locator('#source-hint').textContent())!, /upload the profile .* again with a "sources" field/);
+  assert.match((await page.locator('#source').textContent())!, /could not find file/);
   assert.equal(await page.locator('#source .hit').count(), 1);
   await shot(page, 'source');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Source shows the code when the upload carried a sources archive', async () => {
+  const id = await uploadTo(h.server, CPU, { sources: tarGzOfFolder(CORPUS, 'src'), title: 'checkout latency, with code' });
+  assert.notEqual(id, cpuId, 'with sources, another link');
+  const { page, problems } = await newPage(h.browser);
+  await page.goto(`${h.server.url}/p/${id}?tab=source&search=${encodeURIComponent('catalog\\.WalkTree')}`);
+  await page.waitForFunction(() => /ROUTINE =+ shopd\/internal\/catalog\.WalkTree /.test(document.getElementById('source')!.textContent!));
+  const lines = await page.locator('#source').evaluate((el) => [...el.children].map((c) => c.textContent));
+  assert.ok(lines.some((l) => /^ +50ms +420ms +91:\t\ts \+= WalkTree\(ch\)$/.test(l!)), 'a line of code with its costs');
+  assert.ok(!lines.some((l) => /could not find file/.test(l!)), 'every file is in the archive');
+  assert.match((await page.locator('#source-hint').textContent())!, /from the sources uploaded with the profile/);
+  await shot(page, 'source-code');
   assert.deepEqual(problems, []);
   await page.close();
 });

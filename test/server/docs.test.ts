@@ -1,14 +1,14 @@
 /**
  * The curl examples of the README's "HTTP API" section work exactly
  * as written: every ```sh block runs, in order, with bash against a live server, in a folder that
- * holds cpu.pb.gz, heap.pb.gz and heap-before.pb.gz. Only addresses change:
+ * holds cpu.pb.gz, heap.pb.gz, heap-before.pb.gz and their Go sources in src/. Only addresses change:
  * http://localhost:8080 → the test server's ephemeral port, and yourapp:6060 (the service the
  * capture example pulls from) → a local /debug/pprof stand-in listed in the server's HOTPATH_FETCH_ALLOW.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +43,8 @@ before(async () => {
   symlinkSync(path.join(CORPUS, 'profiles/shopd/cpu.pb.gz'), path.join(dir, 'cpu.pb.gz'));
   symlinkSync(path.join(CORPUS, 'profiles/shopd/heap.b.pb.gz'), path.join(dir, 'heap.pb.gz'));
   symlinkSync(path.join(CORPUS, 'profiles/shopd/heap.a.pb.gz'), path.join(dir, 'heap-before.pb.gz'));
+  // A copy, not a link: `tar czf src.tar.gz src` archives a link as a link, which the service refuses.
+  cpSync(path.join(CORPUS, 'src'), path.join(dir, 'src'), { recursive: true });
 });
 after(async () => {
   await server.shutdown();
@@ -90,6 +92,7 @@ test('every sh example in the README\'s HTTP API section runs as written', async
   assert.match(all, /^x-hotpath-cache: (hit|miss)\r?$/im);
   assert.match(all, /^304$/m, 'If-None-Match');
   assert.equal((all.match(/Type: inuse_space[\s\S]*?sessions\.newSession/g) ?? []).length, 2, 'the render and the stored base show what grew');
+  assert.match(all, /^ +50ms +420ms +91:\t\ts \+= WalkTree\(ch\)$/m, 'list.txt shows the code of the sources uploaded with the profile');
   assert.match(all, new RegExp(`^${server.url}/p/[A-Za-z0-9_-]{22}$`, 'm'), 'the capture answers with its links');
   assert.ok(target.seen.some((s) => s.url === '/debug/pprof/profile?seconds=1'), 'the capture asked the service for 1 s');
 });

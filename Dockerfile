@@ -37,7 +37,7 @@ COPY templates ./templates
 COPY fonts ./fonts
 COPY bin ./bin
 # The CLI too: `docker run --rm -v "$PWD:/work" -w /work hotpath hotpath -svg -output cpu.svg cpu.pb.gz`.
-RUN ln -s /app/bin/hotpath.js /usr/local/bin/hotpath
+RUN ln -s /app/bin/hotpath.cjs /usr/local/bin/hotpath
 # The profile store behind shareable links: an SQLite file in /data, writable by the app's user.
 # Mount a volume there to keep links across containers, or set DATABASE_URL to share PostgreSQL.
 RUN mkdir /data && chown node:node /data

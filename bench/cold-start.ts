@@ -53,7 +53,7 @@ function everydayProfiles(root: string, hasGo: boolean): string[] {
     .map((f) => path.join(dir, f))
     .filter((f) => statSync(f).isFile() && statSync(f).size <= EVERYDAY_MAX_BYTES && !f.endsWith('LICENSE'))
     .sort();
-  const bin = path.join(root, 'bin/hotpath.js');
+  const bin = path.join(root, 'bin/hotpath.cjs');
   return files.filter((f) => wallMs(process.execPath, [bin, '-top', f]) !== undefined
     && (!hasGo || wallMs('go', ['tool', 'pprof', '-top', f], PPROF_ENV) !== undefined));
 }
@@ -61,7 +61,7 @@ function everydayProfiles(root: string, hasGo: boolean): string[] {
 export function coldStart({ root, hasGo }: ColdStartOptions): string {
   const nodes = runtimes();
   const profiles = everydayProfiles(root, hasGo);
-  const bin = path.join(root, 'bin/hotpath.js');
+  const bin = path.join(root, 'bin/hotpath.cjs');
   const fmt = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(0));
   const out: string[] = [];
   for (const report of ['-top', '-svg']) {

@@ -45,7 +45,7 @@ for (const [name, file] of FIXTURES) {
   const runs = file.includes('synthetic') ? 3 : 7;
   const s = JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'build/bench/stages.js'), file, String(runs)], { encoding: 'utf8' }));
   const cliRuns = file.includes('synthetic') ? 1 : 3;
-  const cli = median(Array.from({ length: cliRuns }, () => wall(process.execPath, [path.join(ROOT, 'bin/hotpath.js'), '-svg', '-output', '/dev/null', file])));
+  const cli = median(Array.from({ length: cliRuns }, () => wall(process.execPath, [path.join(ROOT, 'bin/hotpath.cjs'), '-svg', '-output', '/dev/null', file])));
   const pprof = hasGo ? median(Array.from({ length: cliRuns }, () => wall('go', ['tool', 'pprof', '-svg', '-output', '/dev/null', file], { HOME: '/tmp', PPROF_BINARY_PATH: '/nonexistent' }))) : undefined;
   const ratio = (x: number) => (pprof === undefined ? '—' : (x / pprof).toFixed(2) + '×');
   console.log(`| ${name} | ${fmt(s.decode)} | ${fmt(s.normalize)} | ${fmt(s.graph)} | ${fmt(s.dot)} | ${fmt(s.layout)} | ${fmt(s.total)} | ${s.peakRssMB} | ${fmt(cli)} | ${fmt(pprof)} | ${ratio(s.total)} | ${ratio(cli)} |`);

@@ -8,4 +8,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the bundle is CommonJS (scripts/bundle.mjs says why).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

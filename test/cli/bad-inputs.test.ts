@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CORPUS } from '../support/goldens.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = path.join(ROOT, 'bin/hotpath.js');
+const BIN = path.join(ROOT, 'bin/hotpath.cjs');
 
 /**
  * A hang guard, not a speed test (speed is `npm run bench`'s): every input here takes well under a

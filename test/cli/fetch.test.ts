@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHOPD, startTarget, type Target } from '../fetch/target.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/hotpath.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/hotpath.cjs', import.meta.url));
 let target: Target;
 before(async () => {
   target = await startTarget();

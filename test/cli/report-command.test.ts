@@ -12,7 +12,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CORPUS } from '../support/goldens.js';
 import { folderName, profileName } from '../../src/ci/run.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/hotpath.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/hotpath.cjs', import.meta.url));
 const shopd = (f: string) => path.join(CORPUS, 'profiles/shopd', f);
 const env = { ...process.env, TZ: 'UTC' };
 const hotpath = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 120_000 });

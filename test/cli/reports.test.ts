@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { XMLValidator } from 'fast-xml-parser';
 import { CORPUS } from '../support/goldens.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/hotpath.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/hotpath.cjs', import.meta.url));
 const shopd = (f: string) => path.join(CORPUS, 'profiles/shopd', f);
 const hotpath = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, timeout: 120_000 });
 

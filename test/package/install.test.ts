@@ -57,7 +57,7 @@ test('the tarball holds the built CLI, the server, templates, fonts and docs, an
   assert.ok(statSync(tarball).size <= PACKED_LIMIT, `${statSync(tarball).size} bytes packed`);
   const { stdout } = await run('tar', ['-tzf', tarball]);
   const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-  for (const f of ['bin/hotpath.js', 'build/src/bundle/hotpath.js', 'build/src/bundle/graphviz.wasm', 'build/src/server/main.js',
+  for (const f of ['bin/hotpath.cjs', 'build/src/bundle/hotpath.cjs', 'build/src/bundle/graphviz.wasm', 'build/src/server/main.js',
     'build/src/server/serve.js', 'build/src/jobs/worker.js', 'templates/index.html', 'fonts/LiberationSans-Regular.ttf',
     'proto/profile.proto', 'docs/ci.md', 'README.md', 'LICENSE', 'SECURITY.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} is packed`);

@@ -17,7 +17,7 @@ import { CORPUS, ROOT, fixture, problemOf, startTestServer } from './support.js'
 const run = promisify(execFile);
 
 async function cli(args: string[], cwd = ROOT): Promise<string> {
-  const r = await run(process.execPath, [path.join(ROOT, 'bin/hotpath.js'), ...args], {
+  const r = await run(process.execPath, [path.join(ROOT, 'bin/hotpath.cjs'), ...args], {
     cwd,
     env: { ...process.env, TZ: 'UTC' },
     maxBuffer: 64 << 20,

@@ -30,7 +30,7 @@ const WALK_TREE = 'list.txt?list=catalog%5C.WalkTree';
 /** `hotpath <args>` on corpus files, as the CLI prints it with TZ=UTC. */
 async function cli(...args: string[]): Promise<string> {
   const files = args.map((a) => (a.startsWith('-') ? a : path.join(CORPUS, a)));
-  const { stdout } = await run(process.execPath, [path.join(ROOT, 'bin/hotpath.js'), ...files], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 16 << 20 });
+  const { stdout } = await run(process.execPath, [path.join(ROOT, 'bin/hotpath.cjs'), ...files], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 16 << 20 });
   return stdout;
 }
 

@@ -109,7 +109,7 @@ describe('the same bytes as the hotpath CLI (TZ=UTC)', () => {
     test(`${c.rel} ${c.flags.join(' ')}`, async () => {
       const file = path.join(CORPUS, c.rel);
       const [cli, served] = await Promise.all([
-        run(process.execPath, [path.join(ROOT, 'bin/hotpath.js'), ...c.flags, file], {
+        run(process.execPath, [path.join(ROOT, 'bin/hotpath.cjs'), ...c.flags, file], {
           env: { ...process.env, TZ: 'UTC' },
           maxBuffer: 64 << 20,
         }),

@@ -1,7 +1,7 @@
 # hotpath render service: `docker build -t hotpath . && docker run --rm -p 8080:8080 hotpath`
 
 # ---- build: compile TypeScript with the dev dependencies ----------------------------------------
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied; we build explicitly below.
@@ -11,19 +11,16 @@ COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 
-# ---- production dependencies, native ones compiled here with tools the runtime image does not need
-FROM node:20-slim AS deps
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
+# ---- production dependencies: pure JavaScript and WASM. On Node 24 the store runs on node:sqlite, so
+# the optional better-sqlite3 (Node 20's SQLite driver, a native addon) is left out, and with it any
+# compiler; --ignore-scripts skips our own `prepare` (tsc is a dev dependency).
+FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts skips our own `prepare` (tsc is a dev dependency); `npm rebuild` then runs the
-# dependencies' install scripts (better-sqlite3: a prebuilt binary, else a compile).
-RUN npm ci --omit=dev --ignore-scripts && npm rebuild && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 
 # ---- runtime: production dependencies and the compiled server only -----------------------------
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
@@ -46,7 +43,7 @@ VOLUME /data
 # The image's unprivileged user (uid 1000); the app files stay root-owned and read-only to it.
 USER node
 EXPOSE 8080
-# node:20-slim has no curl: ask Node itself.
+# node:24-slim has no curl: ask Node itself.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node runs as PID 1 and gets SIGTERM itself; main.ts handles it (drain, exit 0).

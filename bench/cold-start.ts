@@ -20,7 +20,7 @@ export interface ColdStartOptions {
   hasGo: boolean;
 }
 
-interface Runtime {
+export interface Runtime {
   name: string;
   node: string;
 }
@@ -36,7 +36,7 @@ function wallMs(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): numbe
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The machine's Node, and the LTS lines scripts/node-lts.sh keeps in its cache (never installed from here). */
-function runtimes(): Runtime[] {
+export function runtimes(): Runtime[] {
   const cache = process.env['HOTPATH_NODE_CACHE'] ?? path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'hotpath/node');
   const found: Runtime[] = [{ name: `node ${process.versions.node.split('.')[0]} (machine)`, node: process.execPath }];
   for (const major of ['22', '24']) {

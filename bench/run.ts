@@ -14,8 +14,9 @@ import { loadProfile } from '../src/profile/load.js';
 import { produceReport } from '../src/reports.js';
 import { benchServer, formatServerBench } from './server.js';
 import { benchLinks, formatLinksBench } from './links.js';
-import { coldStart } from './cold-start.js';
+import { coldStart, runtimes } from './cold-start.js';
 import { formatSweep, sweepService } from './sweep.js';
+import { benchStoreDrivers, formatStoreDrivers } from './store-drivers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = [
@@ -77,4 +78,7 @@ console.log('\n' + formatSweep(await sweepService()));
 
 console.log('\n## Shared links\n');
 console.log(formatLinksBench(await benchLinks()));
+
+console.log('\n## The embedded store, per SQLite driver (1 MiB uploads with synchronous=FULL; ~140 KB cached artifacts)\n');
+console.log(formatStoreDrivers(runtimes().flatMap((r) => benchStoreDrivers(r.node))));
 process.exitCode = fail === 0 ? 0 : 1;

@@ -4,6 +4,7 @@
  * serve --port N --host H` only sets PORT and HOST. Prints its URL; on SIGTERM or SIGINT stops
  * accepting connections, lets in-flight requests finish within HOTPATH_SHUTDOWN_GRACE_MS, and exits 0.
  */
+import { checkStoreDriver } from '../store/index.js';
 import { startServer } from './app.js';
 import { configFromEnv, type ServerConfig } from './config.js';
 
@@ -40,6 +41,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<number> {
   }
   let running;
   try {
+    await checkStoreDriver(env);
     running = await startServer(config);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

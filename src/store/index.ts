@@ -7,12 +7,15 @@ import path from 'node:path';
 import { DEFAULT_MAX_ARTIFACT_BYTES } from './store.js';
 import type { Store, StoreOptions } from './store.js';
 import { openSqliteStore } from './sqlite.js';
+import { checkSqliteDriver } from './sqlite-driver.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { openPostgresStore } from './postgres.js';
 
 export * from './store.js';
 export { openSqliteStore, SQLITE_FILE_NAME } from './sqlite.js';
 export type { SqliteStoreOptions } from './sqlite.js';
+export { defaultSqliteDriver, openSqliteDatabase, usableSqliteDrivers } from './sqlite-driver.js';
+export type { SqliteDatabase, SqliteDriverName } from './sqlite-driver.js';
 export { openPostgresStore } from './postgres.js';
 export type { PostgresStoreOptions } from './postgres.js';
 
@@ -32,6 +35,8 @@ export interface OpenStoreOverrides extends StoreOptions {
   synchronous?: SqliteStoreOptions['synchronous'];
   /** SQLite only: see SqliteStoreOptions.maxDatabaseBytes */
   maxDatabaseBytes?: number;
+  /** SQLite only: see SqliteStoreOptions.driver */
+  sqliteDriver?: SqliteStoreOptions['driver'];
 }
 
 /**
@@ -53,7 +58,17 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, overrides:
     dir,
     ...(overrides.synchronous && { synchronous: overrides.synchronous }),
     ...(overrides.maxDatabaseBytes !== undefined && { maxDatabaseBytes: overrides.maxDatabaseBytes }),
+    ...(overrides.sqliteDriver && { driver: overrides.sqliteDriver }),
   });
+}
+
+/**
+ * Throws when the store the environment names could never open on this Node: the embedded store
+ * without an SQLite driver (see checkSqliteDriver). A server stops at start for that, rather than
+ * retrying what only an install can fix; an unreachable database is retried instead.
+ */
+export async function checkStoreDriver(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!env[STORE_ENV_NAMES.databaseUrl]?.trim()) await checkSqliteDriver();
 }
 
 /** Bytes, a whole number ≥ 0 (0 keeps no artifacts); unset or empty: the default (1 GiB). */

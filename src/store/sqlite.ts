@@ -1,5 +1,6 @@
 /**
- * The embedded store: one SQLite file (better-sqlite3 12.x; 13.x needs Node 22) in WAL mode.
+ * The embedded store: one SQLite file in WAL mode, through node:sqlite or better-sqlite3
+ * (sqlite-driver.ts picks by Node version; the file, pragmas and errors are the same on both).
  *
  * Durability: every write is one transaction; synchronous=FULL by default, so a commit is fsynced
  * to the WAL before put resolves and survives a machine crash or power cut, not only the death of
@@ -9,13 +10,14 @@
  * measurable: ~200–250 sequential 1 MiB writes/s either way. The store test kills a writer with
  * SIGKILL under both settings and finds every acknowledged row intact.
  *
- * better-sqlite3 is synchronous: each call blocks the event loop for its duration (a 1 MiB write
+ * Both drivers are synchronous: each call blocks the event loop for its duration (a 1 MiB write
  * is milliseconds). The interface is async so that could move to a worker without callers noticing.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { StorageFullError, StoreUnavailableError } from '../errors.js';
+import { openSqliteDatabase, sqliteErrorCode } from './sqlite-driver.js';
+import type { SqliteDatabase, SqliteDriverName } from './sqlite-driver.js';
 import {
   ACCESS_RESOLUTION_MS,
   DEFAULT_PROFILE_CONTENT_TYPE,
@@ -45,6 +47,8 @@ export interface SqliteStoreOptions extends StoreOptions {
    * For tests and small disks; unset, only the disk limits it.
    */
   maxDatabaseBytes?: number;
+  /** default: node:sqlite where this Node has it, else better-sqlite3 (see sqlite-driver.ts) */
+  driver?: SqliteDriverName;
 }
 
 interface Migration {
@@ -139,10 +143,10 @@ interface ArtifactRow {
 /** Opens (creating when missing) and migrates the database, then returns the store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const file = path.resolve(options.dir, SQLITE_FILE_NAME);
-  let db: Database.Database;
+  let db: SqliteDatabase;
   try {
     mkdirSync(options.dir, { recursive: true });
-    db = new Database(file);
+    db = await openSqliteDatabase(file, { ...(options.driver && { driver: options.driver }) });
   } catch (err) {
     throw asStoreError(err, `cannot open ${file}`);
   }
@@ -156,32 +160,50 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
 }
 
-function configure(db: Database.Database, options: SqliteStoreOptions): void {
+function configure(db: SqliteDatabase, options: SqliteStoreOptions): void {
   // Another process holding the write lock (a second server on the same file) is waited for.
   db.pragma('busy_timeout = 5000');
-  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  const mode = db.pragma('journal_mode = WAL');
   if (mode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   if (options.maxDatabaseBytes !== undefined) {
-    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const pageSize = db.pragma('page_size') as number;
     db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxDatabaseBytes / pageSize))}`);
   }
 }
 
 /** Idempotent, and safe against another process migrating the same file (IMMEDIATE = write lock). */
-function migrate(db: Database.Database, now: number): void {
-  db.transaction(() => {
+function migrate(db: SqliteDatabase, now: number): void {
+  immediate(db, () => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
-    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
-    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const versions = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
+    const applied = new Set(versions.map((row) => row.version));
+    const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       db.exec(m.sql);
       record.run(m.version, m.name, now);
     }
-  }).immediate();
+  });
+}
+
+/**
+ * Runs `work` in one write transaction, taking the write lock up front (BEGIN IMMEDIATE), so two
+ * writers queue on busy_timeout instead of one failing to upgrade a read lock. After some errors
+ * (a full disk, I/O, a busy lock) SQLite has already rolled back; only an open one is rolled back here.
+ */
+function immediate<T>(db: SqliteDatabase, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
 }
 
 class SqliteStore implements Store {
@@ -204,9 +226,8 @@ class SqliteStore implements Store {
   private readonly artifactBytes;
   private readonly evictOldest;
   private readonly deleteExpired;
-  private readonly putProfileTx;
 
-  constructor(private readonly db: Database.Database, file: string, options: SqliteStoreOptions) {
+  constructor(private readonly db: SqliteDatabase, file: string, options: SqliteStoreOptions) {
     this.location = file;
     ({ now: this.now, maxArtifactBytes: this.maxArtifactBytes } = resolvedOptions(options));
 
@@ -224,9 +245,9 @@ class SqliteStore implements Store {
     this.insertSources = db.prepare<[string, Buffer, number, number]>(
       'INSERT INTO source_archives (id, bytes, size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
     // Through the profile only: an archive is as readable as the profile that carries it.
-    this.selectSources = db.prepare<[string, number], Buffer>(
+    this.selectSources = db.prepare<[string, number], { bytes: Buffer }>(
       `SELECT s.bytes FROM profiles p JOIN source_archives s ON s.id = p.sources_id
-       WHERE p.id = ? AND (p.expires_at IS NULL OR p.expires_at > ?)`).pluck();
+       WHERE p.id = ? AND (p.expires_at IS NULL OR p.expires_at > ?)`);
     this.deleteOrphanSources = db.prepare(
       'DELETE FROM source_archives WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.sources_id = source_archives.id)');
 
@@ -245,7 +266,7 @@ class SqliteStore implements Store {
        WHERE a.profile_id = :id AND a.options = :options AND a.format = :format
          AND (p.expires_at IS NULL OR p.expires_at > :now) AND (b.expires_at IS NULL OR b.expires_at > :now)`);
     this.touchArtifact = db.prepare<[number, number]>('UPDATE artifacts SET accessed_at = ? WHERE seq = ?');
-    this.artifactBytes = db.prepare<[], number>('SELECT COALESCE(SUM(size), 0) FROM artifacts').pluck();
+    this.artifactBytes = db.prepare<[], { bytes: number }>('SELECT COALESCE(SUM(size), 0) AS bytes FROM artifacts');
     // Keep the most recently used artifacts whose running total fits; everything older goes. One
     // larger than the whole cap goes first, or it would push out everything older than itself.
     this.evictOldest = db.prepare<{ cap: number }>(
@@ -255,32 +276,33 @@ class SqliteStore implements Store {
            FROM artifacts WHERE size <= :cap)
          WHERE newer_bytes > :cap)`);
     this.deleteExpired = db.prepare<[number]>('DELETE FROM profiles WHERE expires_at IS NOT NULL AND expires_at <= ?');
-
-    this.putProfileTx = db.transaction(
-      ({ id, bytes, sources }: AddressedPut, meta: ProfileMeta, contentType: string, now: number): boolean => {
-        const baseExpiresAt = meta.baseId === undefined ? null : (this.selectExpiry.get(meta.baseId)?.expires_at ?? null);
-        const expiresAt = requestedExpiry(meta, now, baseExpiresAt);
-        const existing = this.selectExpiry.get(id);
-        if (existing === undefined) {
-          if (sources !== undefined) this.insertSources.run(sources.id, sources.bytes, sources.bytes.byteLength, now);
-          this.insertProfile.run(id, bytes, bytes.byteLength, meta.title ?? null, meta.baseId ?? null, meta.baseDiff ? 1 : 0,
-            sources?.id ?? null, contentType, now, expiresAt);
-          return true;
-        }
-        if (existing.expires_at !== null && existing.expires_at <= now) {
-          this.reviveProfile.run(meta.title ?? null, contentType, now, expiresAt, id);
-          return true;
-        }
-        return false; // live: kept as it is, expiry included
-      });
   }
 
   async putProfile(bytes: Uint8Array, meta: ProfileMeta = {}): Promise<PutProfileResult> {
     checkProfileMeta(meta);
     const put = addressedPut(bytes, meta);
+    const contentType = meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE;
     const created = this.guard('store the profile', () =>
-      this.putProfileTx.immediate(put, meta, meta.contentType ?? DEFAULT_PROFILE_CONTENT_TYPE, this.now()));
+      immediate(this.db, () => this.putProfileRow(put, meta, contentType, this.now())));
     return { id: put.id, created };
+  }
+
+  /** Inside putProfile's transaction: true when this put made the row (new, or revived after expiry). */
+  private putProfileRow({ id, bytes, sources }: AddressedPut, meta: ProfileMeta, contentType: string, now: number): boolean {
+    const baseExpiresAt = meta.baseId === undefined ? null : (this.selectExpiry.get(meta.baseId)?.expires_at ?? null);
+    const expiresAt = requestedExpiry(meta, now, baseExpiresAt);
+    const existing = this.selectExpiry.get(id);
+    if (existing === undefined) {
+      if (sources !== undefined) this.insertSources.run(sources.id, sources.bytes, sources.bytes.byteLength, now);
+      this.insertProfile.run(id, bytes, bytes.byteLength, meta.title ?? null, meta.baseId ?? null, meta.baseDiff ? 1 : 0,
+        sources?.id ?? null, contentType, now, expiresAt);
+      return true;
+    }
+    if (existing.expires_at !== null && existing.expires_at <= now) {
+      this.reviveProfile.run(meta.title ?? null, contentType, now, expiresAt, id);
+      return true;
+    }
+    return false; // live: kept as it is, expiry included
   }
 
   async getProfile(id: string): Promise<StoredProfile | undefined> {
@@ -292,7 +314,7 @@ class SqliteStore implements Store {
 
   async getSources(profileId: string): Promise<Buffer | undefined> {
     if (!isProfileId(profileId)) return undefined;
-    return this.guard('read the sources', () => this.selectSources.get(profileId, this.now()));
+    return this.guard('read the sources', () => this.selectSources.get(profileId, this.now())?.bytes);
   }
 
   async putArtifact(key: ArtifactKey, body: Uint8Array | string, contentType: string): Promise<void> {
@@ -304,7 +326,7 @@ class SqliteStore implements Store {
         this.upsertArtifact.run(
           key.profileId, key.options, key.format, key.baseId ?? null, contentType, etagOf(buffer), buffer.byteLength, now, now, buffer);
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return; // its profile (or base) is gone
+        if (sqliteErrorCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY') return; // its profile (or base) is gone
         throw err;
       }
       this.evictOverCap();
@@ -334,7 +356,7 @@ class SqliteStore implements Store {
   }
 
   private evictOverCap(): number {
-    if (this.maxArtifactBytes === Infinity || this.artifactBytes.get()! <= this.maxArtifactBytes) return 0;
+    if (this.maxArtifactBytes === Infinity || this.artifactBytes.get()!.bytes <= this.maxArtifactBytes) return 0;
     return this.evictOldest.run({ cap: this.maxArtifactBytes }).changes;
   }
 
@@ -361,8 +383,8 @@ class SqliteStore implements Store {
  * failures mean the file cannot be used now. Anything else (constraint, misuse) is passed through.
  */
 function asStoreError(err: unknown, what: string): unknown {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string') return err;
+  const code = sqliteErrorCode(err);
+  if (code === undefined) return err;
   const detail = `${what}: ${(err as Error).message} (${code})`;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new StorageFullError(detail, { cause: err });
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {

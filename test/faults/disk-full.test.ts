@@ -6,7 +6,8 @@
  * The disk is a 2 MiB tmpfs mounted as the store's directory, grown to 32 MiB to free space. Where
  * mounting is not permitted (not root, or a container without CAP_SYS_ADMIN) the same test runs on
  * SQLite's own size cap instead (max_page_count, the store's maxDatabaseBytes option, 2 MiB), and
- * space is freed by deleting rows the test put there to fill it; the test log says which.
+ * space is freed by deleting rows the test put there to fill it; the test log says which. It runs
+ * once per SQLite driver that works on this Node (node:sqlite, better-sqlite3; both on Node 22).
  *
  * (Killing the process with -9 in the middle of uploads is test/server/links.test.ts's "kill -9
  * during 50 concurrent uploads", on SQLite and on PostgreSQL: every 201 is readable afterwards.)
@@ -17,8 +18,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { openSqliteStore, profileId, SQLITE_FILE_NAME } from '../../src/store/index.js';
+import { openSqliteDatabase, openSqliteStore, profileId, SQLITE_FILE_NAME, usableSqliteDrivers } from '../../src/store/index.js';
+import type { SqliteDriverName } from '../../src/store/index.js';
 import { get, problemOf, startTestServer, type Answer } from '../server/support.js';
 
 const MiB = 1024 * 1024;
@@ -56,14 +57,18 @@ function tryMountTmpfs(dir: string, size: string): boolean {
   }
 }
 
-test('disk full: uploads answer 507, the server stays up and serves earlier uploads; with space again, uploads succeed', async () => {
+for (const driver of await usableSqliteDrivers()) {
+  test(`disk full: uploads answer 507, the server stays up and serves earlier uploads; with space again, uploads succeed (${driver})`, () => diskFull(driver));
+}
+
+async function diskFull(driver: SqliteDriverName): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-diskfull-'));
   const mounted = tryMountTmpfs(dir, '2m');
-  console.log(mounted
-    ? 'disk full: a 2 MiB tmpfs as the store directory'
-    : 'disk full: mount not permitted here; SQLite max_page_count (maxDatabaseBytes 2 MiB) stands in for the disk');
+  console.log(`disk full (${driver}): ${mounted
+    ? 'a 2 MiB tmpfs as the store directory'
+    : 'mount not permitted here; SQLite max_page_count (maxDatabaseBytes 2 MiB) stands in for the disk'}`);
   const server = await startTestServer({ renderWorkers: 1 }, undefined, {
-    openStore: () => openSqliteStore({ dir, ...(mounted ? {} : { maxDatabaseBytes: 2 * MiB }) }),
+    openStore: () => openSqliteStore({ dir, driver, ...(mounted ? {} : { maxDatabaseBytes: 2 * MiB }) }),
   });
   try {
     // Fill it. Without the mount, the first uploads are the rows deleted later to free space.
@@ -107,7 +112,7 @@ test('disk full: uploads answer 507, the server stays up and serves earlier uplo
     if (mounted) {
       execFileSync('mount', ['-o', 'remount,size=32m', dir], { stdio: 'pipe' });
     } else {
-      const db = new Database(path.join(dir, SQLITE_FILE_NAME));
+      const db = await openSqliteDatabase(path.join(dir, SQLITE_FILE_NAME), { driver });
       try {
         db.pragma('busy_timeout = 5000');
         assert.ok(db.prepare("DELETE FROM profiles WHERE title = 'filler'").run().changes > 0);
@@ -125,15 +130,15 @@ test('disk full: uploads answer 507, the server stays up and serves earlier uplo
       assert.equal(r.status, 200);
       assert.ok(r.bytes.equals(s.bytes));
     }
-    console.log(`disk full: ${stored.length} uploads fitted before the 507`);
+    console.log(`disk full (${driver}): ${stored.length} uploads fitted before the 507`);
   } finally {
     await server.shutdown();
   }
   try {
     // What is left is a sound database: no page half-written by the failed writes.
-    const db = new Database(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
+    const db = await openSqliteDatabase(path.join(dir, SQLITE_FILE_NAME), { readonly: true, driver });
     try {
-      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      assert.equal(db.pragma('integrity_check'), 'ok');
     } finally {
       db.close();
     }
@@ -147,4 +152,4 @@ test('disk full: uploads answer 507, the server stays up and serves earlier uplo
     }
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}

@@ -2,8 +2,9 @@
  * hotpath as a user gets it from npm: `npm pack` of a copy of this checkout (prepack builds it from
  * source; the checkout's own build/ is not touched, other tests run from it), the tarball's file
  * list, then `npm install <tarball>` into an empty project and the installed `hotpath` run from
- * there: -top equal to pprof's golden, -svg, `report` and `serve`; and action.yml's steps, which
- * install the same tarball, run as GitHub runs them.
+ * there: -top equal to pprof's golden, -svg, `report` and `serve` (storing a profile); the same
+ * install where the optional better-sqlite3 fails to build; and action.yml's steps, which install
+ * the same tarball, run as GitHub runs them.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,29 +85,77 @@ test('the installed hotpath report writes its folder', async () => {
   for (const f of ['graph.svg', 'graph.png', 'flame.svg', 'top.txt', 'top.json']) assert.ok(existsSync(path.join(out, 'cpu', f)), f);
 });
 
-test('the installed hotpath serve answers /healthz, then stops on SIGTERM', async () => {
-  const child = spawn(hotpath, ['serve', '--port', '0', '--host', '127.0.0.1'], {
-    cwd: app, env: { ...env, HOTPATH_DATA: path.join(app, 'data'), HOTPATH_LOG: '0', HOTPATH_RENDER_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * `hotpath serve` of the install in `cwd`, under this Node: its URL once it listens (then `use`
+ * runs, then SIGTERM must end it with 0), or its exit code and output when it stops first.
+ */
+async function serveInstalled(cwd: string, use: (url: string) => Promise<void>): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [path.join(cwd, 'node_modules/hotpath/bin/hotpath.cjs'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    cwd, env: { ...env, HOTPATH_DATA: path.join(cwd, 'data'), HOTPATH_LOG: '0', HOTPATH_RENDER_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
   try {
     let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await new Promise<string | undefined>((resolve) => {
       child.stdout.on('data', (d) => {
         out += d;
         const m = /listening on (http:\/\/\S+)/.exec(out);
         if (m) resolve(m[1]!);
       });
       child.stderr.on('data', (d) => (out += d));
-      child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${out}`)));
+      void exited.then(() => resolve(undefined));
     });
-    assert.equal((await fetch(`${url}/healthz`)).status, 200);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    if (url === undefined) return { code: await exited, out };
+    await use(url);
     child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    return { code: await exited, out };
   } finally {
     clearTimeout(guard);
     child.kill('SIGKILL');
+  }
+}
+
+/** Stores shopd's CPU profile through the service at `url`: 201 and a link that serves it back. */
+async function storeProfile(url: string): Promise<void> {
+  const bytes = readFileSync(path.join(app, 'cpu.pb.gz'));
+  const res = await fetch(`${url}/v1/profiles`, { method: 'POST', body: new Uint8Array(bytes), headers: { 'Content-Type': 'application/octet-stream' } });
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  const { id } = JSON.parse(text) as { id: string };
+  const raw = await fetch(`${url}/p/${id}/profile.pb.gz`);
+  assert.ok(Buffer.from(await raw.arrayBuffer()).equals(bytes));
+}
+
+const [MAJOR, MINOR] = process.versions.node.split('.').map(Number) as [number, number];
+const HAS_NODE_SQLITE = MAJOR >= 23 || (MAJOR === 22 && MINOR >= 16);
+
+test('the installed hotpath serve answers /healthz, stores a profile, then stops on SIGTERM', async () => {
+  const { code, out } = await serveInstalled(app, async (url) => {
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    await storeProfile(url);
+  });
+  assert.equal(code, 0, out);
+});
+
+test('where the optional better-sqlite3 fails to build, the install succeeds; the store runs on node:sqlite, or serve says what to install', async () => {
+  const bare = path.join(dir, 'app-without-addon');
+  mkdirSync(bare, { recursive: true });
+  writeFileSync(path.join(bare, 'package.json'), '{ "name": "app", "private": true }\n');
+  // Its install script fails as on a machine that reaches no prebuilt binary and has no compiler:
+  // prebuild-install's download goes to a closed port, node-gyp finds no Node headers.
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+    cwd: bare, timeout: STEP_MS,
+    env: { ...runnerEnv, npm_config_better_sqlite3_binary_host: 'http://127.0.0.1:9', npm_config_nodedir: path.join(dir, 'no-node-headers') },
+  });
+  assert.ok(!existsSync(path.join(bare, 'node_modules/better-sqlite3')), 'npm dropped the optional package whose build failed');
+  const { code, out } = await serveInstalled(bare, storeProfile);
+  if (HAS_NODE_SQLITE) {
+    assert.equal(code, 0, out);
+    assert.doesNotMatch(out, /ExperimentalWarning/);
+  } else {
+    assert.equal(code, 1, out);
+    assert.match(out, /^hotpath: cannot start the server: the embedded SQLite store needs node:sqlite \(Node 22\.16 or later\) or the better-sqlite3 package.*npm install better-sqlite3@12.*DATABASE_URL/m);
   }
 });
 

@@ -10,9 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
-import { openStore, profileId, SQLITE_FILE_NAME, type OpenStoreOverrides, type Store } from '../../src/store/index.js';
+import { openSqliteDatabase, openStore, profileId, SQLITE_FILE_NAME, type OpenStoreOverrides, type Store } from '../../src/store/index.js';
 import type { LinksChildConfig } from './links-child.js';
 import { ROOT } from './support.js';
 
@@ -35,11 +34,11 @@ export function sqlitePlace(): Place {
     open: (overrides = {}) => openStore(env, overrides),
     child: { env },
     async checkIntegrity() {
-      const db = new Database(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
+      const db = await openSqliteDatabase(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
       try {
-        assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-        const rows = db.prepare('SELECT id, bytes, base_id, base_diff, sources_id FROM profiles').all() as
-          { id: string; bytes: Buffer; base_id: string | null; base_diff: number; sources_id: string | null }[];
+        assert.equal(db.pragma('integrity_check'), 'ok');
+        const rows = db.prepare<[], { id: string; bytes: Buffer; base_id: string | null; base_diff: number; sources_id: string | null }>(
+          'SELECT id, bytes, base_id, base_diff, sources_id FROM profiles').all();
         for (const r of rows) assert.equal(profileId(r.bytes, r.base_id ?? undefined, r.base_diff === 1, r.sources_id ?? undefined), r.id);
       } finally {
         db.close();

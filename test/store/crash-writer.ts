@@ -12,7 +12,7 @@ import { crashBlob } from './blobs.js';
 
 export interface CrashWriterConfig {
   env: Record<string, string>;
-  overrides: Pick<OpenStoreOverrides, 'pgSchema' | 'synchronous'>;
+  overrides: Pick<OpenStoreOverrides, 'pgSchema' | 'synchronous' | 'sqliteDriver'>;
   concurrency: number;
 }
 

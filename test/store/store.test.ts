@@ -1,35 +1,36 @@
 /**
- * One suite, run against every store implementation: SQLite in a temporary directory always, and
- * PostgreSQL whenever DATABASE_URL is set (CI sets it; then these tests run and must pass). Each
- * test gets a fresh place (a directory, or a schema of its own) and a clock it moves by hand.
+ * One suite, run against every store implementation: SQLite in a temporary directory always, through
+ * each SQLite driver that works on this Node (node:sqlite on 22.16+, better-sqlite3 below 24: both on
+ * Node 22), and PostgreSQL whenever DATABASE_URL is set (CI sets it; then these tests run and must
+ * pass). Each test gets a fresh place (a directory, or a schema of its own) and a clock it moves by hand.
  */
 import { withPgClient } from '../support/pg.js';
 import { DATABASE_URL, postgresSkip } from '../support/requirements.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { StorageFullError, StoreUnavailableError } from '../../src/errors.js';
 import {
   ACCESS_RESOLUTION_MS, DEFAULT_MAX_ARTIFACT_BYTES, SQLITE_FILE_NAME, maxArtifactBytesFromEnv, openPostgresStore,
-  openStore, profileId, sourcesArchiveId,
+  openSqliteDatabase, openStore, profileId, sourcesArchiveId, usableSqliteDrivers,
 } from '../../src/store/index.js';
-import type { ArtifactKey, OpenStoreOverrides, Store } from '../../src/store/index.js';
+import type { ArtifactKey, OpenStoreOverrides, SqliteDatabase, SqliteDriverName, Store } from '../../src/store/index.js';
 import { blob, crashBlob } from './blobs.js';
 import type { CrashWriterConfig } from './crash-writer.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const T0 = Date.UTC(2030, 0, 1);
+const SQLITE_DRIVERS = await usableSqliteDrivers();
 
 /** A place a store lives: opened any number of times, by this process or a child. */
 interface Place {
   env: Record<string, string>;
-  overrides: Pick<OpenStoreOverrides, 'pgSchema'>;
+  overrides: Pick<OpenStoreOverrides, 'pgSchema' | 'sqliteDriver'>;
   /** schema versions recorded by the migrations, read behind the store's back */
   migrationVersions(): Promise<number[]>;
   /** ids of the stored sources archives, sorted, read behind the store's back */
@@ -40,34 +41,39 @@ interface Place {
 
 interface Backend {
   name: 'sqlite' | 'postgres';
+  /** the name, and for SQLite the driver */
+  label: string;
   fresh(): Place;
   cleanup(): Promise<void>;
 }
 
-function sqliteBackend(): Backend {
+/** Reads an SQLite store's file behind its back, read-only, through `driver`. */
+async function readSqlite<T>(dir: string, driver: SqliteDriverName, read: (db: SqliteDatabase) => T): Promise<T> {
+  const db = await openSqliteDatabase(path.join(dir, SQLITE_FILE_NAME), { readonly: true, driver });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+function sqliteBackend(driver: SqliteDriverName): Backend {
   const dirs: string[] = [];
-  const readDb = <T>(dir: string, read: (db: Database.Database) => T): T => {
-    const db = new Database(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
-    try {
-      return read(db);
-    } finally {
-      db.close();
-    }
-  };
   return {
     name: 'sqlite',
+    label: `sqlite (${driver})`,
     fresh() {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-store-'));
       dirs.push(dir);
       return {
         env: { HOTPATH_DATA: dir },
-        overrides: {},
-        migrationVersions: async () =>
-          readDb(dir, (db) => db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[]),
-        sourceArchiveIds: async () =>
-          readDb(dir, (db) => db.prepare('SELECT id FROM source_archives ORDER BY id').pluck().all() as string[]),
+        overrides: { sqliteDriver: driver },
+        migrationVersions: () => readSqlite(dir, driver, (db) =>
+          db.prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => r.version)),
+        sourceArchiveIds: () => readSqlite(dir, driver, (db) =>
+          db.prepare<[], { id: string }>('SELECT id FROM source_archives ORDER BY id').all().map((r) => r.id)),
         checkIntegrity: async () => {
-          assert.equal(readDb(dir, (db) => db.pragma('integrity_check', { simple: true })), 'ok');
+          assert.equal(await readSqlite(dir, driver, (db) => db.pragma('integrity_check')), 'ok');
         },
       };
     },
@@ -82,6 +88,7 @@ function postgresBackend(url: string): Backend {
   const withClient = <T>(body: (client: pg.Client) => Promise<T>): Promise<T> => withPgClient(url, body);
   return {
     name: 'postgres',
+    label: 'postgres',
     fresh() {
       const schema = `hotpath_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
       schemas.push(schema);
@@ -109,12 +116,12 @@ function postgresBackend(url: string): Backend {
   };
 }
 
-const backends: Backend[] = [sqliteBackend()];
+const backends: Backend[] = SQLITE_DRIVERS.map(sqliteBackend);
 if (DATABASE_URL !== undefined) backends.push(postgresBackend(DATABASE_URL));
 else describe('store: postgres', { skip: postgresSkip() }, () => {});
 
 for (const backend of backends) {
-  describe(`store: ${backend.name}`, () => {
+  describe(`store: ${backend.label}`, () => {
     const open: Store[] = [];
     let clock = T0;
     const openAt = async (place: Place, overrides: OpenStoreOverrides = {}): Promise<Store> => {
@@ -547,7 +554,7 @@ for (const backend of backends) {
           assert.ok(got.bytes.equals(crashBlob(i)), `unacknowledged upload ${i} is stored but not byte-identical`);
         }
         await place.checkIntegrity();
-        console.log(`store ${backend.name}${synchronous ? ` ${synchronous}` : ''}: kill -9 after ${acknowledged.size} ` +
+        console.log(`store ${backend.label}${synchronous ? ` ${synchronous}` : ''}: kill -9 after ${acknowledged.size} ` +
           `acknowledged uploads; ${inFlightStored} in flight were committed, the rest absent; all rows complete`);
       });
     }
@@ -563,20 +570,35 @@ describe('store: errors and configuration', () => {
     assert.match(err.message, /unreachable/);
   });
 
-  test('a full SQLite database is StorageFullError, and the store stays usable', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-store-full-'));
-    const store = await openStore({ HOTPATH_DATA: dir }, { maxDatabaseBytes: 2 * 1024 * 1024 });
-    try {
-      const small = await store.putProfile(blob(20, 1000));
-      await assert.rejects(store.putProfile(blob(21, 3 * 1024 * 1024)), StorageFullError);
-      assert.equal(await store.getProfile(profileId(blob(21, 3 * 1024 * 1024))), undefined, 'nothing half-written');
-      assert.ok(await store.getProfile(small.id));
-      assert.equal((await store.putProfile(blob(22, 1000))).created, true);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  for (const driver of SQLITE_DRIVERS) {
+    test(`a full SQLite database is StorageFullError, and the store stays usable (${driver})`, async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-store-full-'));
+      const store = await openStore({ HOTPATH_DATA: dir }, { maxDatabaseBytes: 2 * 1024 * 1024, sqliteDriver: driver });
+      try {
+        const small = await store.putProfile(blob(20, 1000));
+        await assert.rejects(store.putProfile(blob(21, 3 * 1024 * 1024)), StorageFullError);
+        assert.equal(await store.getProfile(profileId(blob(21, 3 * 1024 * 1024))), undefined, 'nothing half-written');
+        assert.ok(await store.getProfile(small.id));
+        assert.equal((await store.putProfile(blob(22, 1000))).created, true);
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test(`an SQLite file that cannot be opened is StoreUnavailableError (${driver})`, async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-store-dir-'));
+      try {
+        mkdirSync(path.join(dir, SQLITE_FILE_NAME)); // a directory where the database file should be
+        const err = await openStore({ HOTPATH_DATA: dir }, { sqliteDriver: driver }).then(
+          () => assert.fail('opened a directory as a database'), (e: unknown) => e);
+        assert.ok(err instanceof StoreUnavailableError, String(err));
+        assert.match(err.message, /SQLITE_CANTOPEN/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   test('HOTPATH_STORE_MAX_ARTIFACT_BYTES: bytes ≥ 0, default 1 GiB, a typo throws naming it', () => {
     assert.equal(maxArtifactBytesFromEnv({}), DEFAULT_MAX_ARTIFACT_BYTES);

@@ -296,13 +296,13 @@ class ProfileDecoder {
             this.period = r.readInt64Loose();
             break;
           case (13 << 3) | WireType.Varint:
-            this.commentXs.push(r.readVarint());
+            this.pushComment(r.readVarint());
             break;
           case (13 << 3) | WireType.Bytes: {
             const packedEnd = r.readLengthEnd();
             const outer = r.end;
             r.end = packedEnd;
-            while (r.pos < packedEnd) this.commentXs.push(r.readVarint());
+            while (r.pos < packedEnd) this.pushComment(r.readVarint());
             r.end = outer;
             break;
           }
@@ -346,6 +346,13 @@ class ProfileDecoder {
     if (this.stringBytes > maxStringBytes) {
       throw overBudget('maxStringBytes', maxStringBytes, `the profile's strings are more than ${maxStringBytes} bytes`);
     }
+  }
+
+  /** A comment's string index. Every comment is a header line of every report: a repeated field like the others. */
+  private pushComment(index: number): void {
+    const { maxEntries } = this.budget;
+    if (this.commentXs.length >= maxEntries) throw tooMany('comments', maxEntries, 'maxEntries');
+    this.commentXs.push(index);
   }
 
   private pushRange(ranges: Ranges): void {
@@ -683,16 +690,19 @@ class ProfileDecoder {
         const fieldStart = r.pos;
         const tag = r.readVarint();
         switch (tag) {
-          case (1 << 3) | WireType.Varint:
+          case (1 << 3) | WireType.Varint: {
             if (nLocs >= maxStackDepth) throw tooDeep();
-            locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location'));
+            const loc = (locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location')));
+            frames += framesOf(loc);
             break;
+          }
           case (1 << 3) | WireType.Bytes: {
             const packedEnd = r.readLengthEnd();
             r.end = packedEnd;
             while (r.pos < packedEnd) {
               if (nLocs >= maxStackDepth) throw tooDeep();
-              locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location'));
+              const loc = (locScratch[nLocs++] = this.sampleLocation(locations, this.readRef('location')));
+              frames += framesOf(loc);
             }
             r.end = end;
             break;
@@ -753,7 +763,6 @@ class ProfileDecoder {
       if (nValues !== nTypes) {
         throw malformed(`sample has ${nValues} values vs. ${nTypes} types`, 'sample.value', i);
       }
-      frames += nLocs;
       if (frames > maxFrames) throw overBudget('maxFrames', maxFrames, `the samples' stacks have more than ${maxFrames} frames in all`);
       // Exact-size copies of the scratch arrays: no spare capacity kept per sample.
       const locs = locScratch.slice(0, nLocs);
@@ -932,6 +941,14 @@ function deepFreeze<T>(record: Record<string, T[]> | undefined): Record<string, 
   if (record === undefined) return undefined;
   for (const key in record) Object.freeze(record[key]);
   return Object.freeze(record);
+}
+
+/**
+ * The frames a location adds to a stack: one per line (its inlined calls are frames of every report,
+ * so a location of 8,192 lines repeated 8,192 times is 67 M frames, not 8,192), one when it has none.
+ */
+export function framesOf(loc: Location): number {
+  return loc.lines.length > 1 ? loc.lines.length : 1;
 }
 
 function columnName(types: ValueType[], column: number): string {

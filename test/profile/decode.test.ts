@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { decodeProfile, DEFAULT_MAX_INFLATED_BYTES } from '../../src/profile/decode.js';
+import { checkProfileBudgets } from '../../src/profile/budgets.js';
 import { ProfileError, TooLargeError } from '../../src/errors.js';
 import type { Profile } from '../../src/profile/model.js';
 
@@ -509,11 +510,12 @@ function overBudget(fn: () => unknown, limitName: string, limit: number, message
 
 test('each budget stops decoding past it, naming itself; at the limit the profile decodes', () => {
   const profile = encode(baseProfile());
-  // Two samples, stacks of 2 frames (4 in all), 16 strings, the longest 11 bytes, 1 label at most.
-  const fits = { maxSamples: 2, maxFrames: 4, maxStackDepth: 2, maxStrings: 16, maxNameBytes: 11, maxLabelsPerSample: 1 };
+  // Two samples, stacks of 2 locations, 5 frames in all (location 3 has an inlined one), 16 strings,
+  // the longest 11 bytes, 1 label at most.
+  const fits = { maxSamples: 2, maxFrames: 5, maxStackDepth: 2, maxStrings: 16, maxNameBytes: 11, maxLabelsPerSample: 1 };
   assert.equal(decodeProfile(profile, fits).samples.length, 2);
   overBudget(() => decodeProfile(profile, { maxSamples: 1 }), 'max_samples', 1, /more than 1 samples/);
-  overBudget(() => decodeProfile(profile, { maxFrames: 3 }), 'max_frames', 3, /more than 3 frames in all/);
+  overBudget(() => decodeProfile(profile, { maxFrames: 4 }), 'max_frames', 4, /more than 4 frames in all/);
   for (const packed of [true, false]) {
     const deeper = edited((p) => {
       p.sample[0].location_id = [3, 1, 2];
@@ -531,6 +533,30 @@ test('each budget stops decoding past it, naming itself; at the limit the profil
   overBudget(() => decodeProfile(labelled, { maxLabelsPerSample: 1 }), 'max_labels_per_sample', 1, /sample 0 has more than 1 labels/);
   // A location's lines are frames too (inlined ones): location 3 has two.
   overBudget(() => decodeProfile(profile, { maxStackDepth: 1 }), 'max_stack_depth', 1, /a location has more than 1 lines/);
+});
+
+test('max_frames counts a location\'s inlined lines: deep inlining repeated in a small file is refused at once', () => {
+  // One location of 64 lines, a stack of it 64 times: 4,096 frames per sample from a few hundred bytes.
+  const deep = edited((p) => {
+    p.location[2].line = Array.from({ length: 64 }, (_, i) => ({ function_id: 1 + (i % 3), line: i + 1 }));
+    p.sample = Array.from({ length: 3 }, () => ({ location_id: Array.from({ length: 64 }, () => 3), value: [1, 1] }));
+  });
+  assert.equal(decodeProfile(deep, { maxFrames: 3 * 4096 }).samples.length, 3);
+  overBudget(() => decodeProfile(deep, { maxFrames: 3 * 4096 - 1 }), 'max_frames', 3 * 4096 - 1, /more than 12287 frames in all/);
+  // The same count for the inputs read as text, after their parse.
+  const profile = decodeProfile(deep);
+  checkProfileBudgets(profile, { maxFrames: 3 * 4096 });
+  overBudget(() => checkProfileBudgets(profile, { maxFrames: 3 * 4096 - 1 }), 'max_frames', 3 * 4096 - 1, /frames in all/);
+});
+
+test('comments count against max_entries, packed or not', () => {
+  for (const packed of [true, false]) {
+    const many = edited((p) => {
+      p.comment = Array.from({ length: 40 }, () => S['hello']);
+    }, packed);
+    assert.equal(decodeProfile(many, { maxEntries: 40 }).comments.length, 40);
+    overBudget(() => decodeProfile(many, { maxEntries: 39 }), 'max_entries', 39, /more than 39 comments/);
+  }
 });
 
 test('values past a sample\'s columns are counted, not kept: the same error as before, whatever their number', () => {

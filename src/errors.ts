@@ -166,6 +166,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * What a JavaScript string or array cannot hold (Node's ERR_STRING_TOO_LONG, V8's "Invalid string
+ * length"): a size problem of the input that no budget stopped first, to be reported as TooLargeError.
+ */
+export function isBeyondJsLimits(err: unknown): boolean {
+  if ((err as NodeJS.ErrnoException | undefined)?.code === 'ERR_STRING_TOO_LONG') return true;
+  return err instanceof RangeError && /^Invalid (string|array|typed array) length/.test(err.message);
+}
+
 /** One line for a person, and an exit code: 2 usage, 1 bad input or options, 3 render failure, 70 bug. */
 export function describeError(e: unknown): { message: string; code: number } {
   if (e instanceof UsageError) return { message: e.message, code: 2 };

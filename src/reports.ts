@@ -1,4 +1,4 @@
-import { OptionsError, TooLargeError } from './errors.js';
+import { isBeyondJsLimits, OptionsError, TooLargeError } from './errors.js';
 import { LIMITS } from './limits.js';
 import { outputTooLarge } from './pipeline/output.js';
 import type { ReportOptions } from './options.js';
@@ -97,8 +97,8 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
   } catch (err) {
     // What a string or an array cannot hold is a size problem of the input, not a bug: the budgets
     // should stop such work first, and this says so if one did not.
-    if (err instanceof RangeError && /^Invalid (string|array|typed array) length/.test(err.message)) {
-      throw new TooLargeError(`the ${name} report is larger than this process can hold (${err.message})`, env.maxOutputChars ?? 0, LIMITS.maxOutputChars.flag);
+    if (isBeyondJsLimits(err)) {
+      throw new TooLargeError(`the ${name} report is larger than this process can hold (${(err as Error).message})`, env.maxOutputChars ?? 0, LIMITS.maxOutputChars.flag);
     }
     throw err;
   }

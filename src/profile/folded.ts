@@ -10,6 +10,7 @@
 
 import type { Location, Profile, ProfileFunction, Sample } from './model.js';
 import { ProfileError } from '../errors.js';
+import { SampleBudget } from './budgets.js';
 
 const COUNT = /^-?\d+$/;
 
@@ -38,7 +39,7 @@ function trimBlanksEnd(line: string): string {
  * Identical lines stay separate samples: merging is the pipeline's job, as for any profile.
  * Negative counts are accepted because pprof profiles may carry them (diffs); fractional ones are not.
  */
-export function parseFolded(text: string): Profile {
+export function parseFolded(text: string, budget = new SampleBudget()): Profile {
   const functions: ProfileFunction[] = [];
   const locations: Location[] = [];
   const byName = new Map<string, Location>();
@@ -73,6 +74,7 @@ export function parseFolded(text: string): Profile {
       }
       let loc = byName.get(name);
       if (loc === undefined) {
+        budget.name(name);
         const fn: ProfileFunction = { id: functions.length + 1, name, systemName: name, filename: '', startLine: 0 };
         functions.push(fn);
         loc = { id: locations.length + 1, mapping: undefined, address: 0n, lines: [{ function: fn, line: 0 }], isFolded: false };
@@ -82,6 +84,7 @@ export function parseFolded(text: string): Profile {
       // The file is root first; a Sample is leaf first.
       stack[names.length - 1 - f] = loc;
     }
+    budget.sample(stack);
     samples.push({ locations: stack, values: [count], labels: undefined, numLabels: undefined, numUnits: undefined });
   }
   if (samples.length === 0) throw new ProfileError('empty', 'folded stacks: no stack lines in the input');

@@ -26,6 +26,7 @@
 
 import { ProfileError } from '../errors.js';
 import type { Line, Location, Profile, ProfileFunction, Sample } from './model.js';
+import { SampleBudget } from './budgets.js';
 
 /**
  * Label keys set on samples parsed from debug=2 dumps.
@@ -62,9 +63,14 @@ const SNIFF_BYTES = 64 * 1024;
  * with goroutine stacks). Looks only at the start of the input.
  */
 export function isGoroutineDump(bytes: Uint8Array): boolean {
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return false;
+  return goroutineDumpFormat(bytes) !== undefined;
+}
+
+/** The format of the goroutine dump the bytes start with, from their first 64 KiB; undefined when they are none. */
+export function goroutineDumpFormat(bytes: Uint8Array): GoroutineDumpFormat | undefined {
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return undefined;
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, SNIFF_BYTES));
-  return sniffFormat(splitLines(head), true) !== undefined;
+  return sniffFormat(splitLines(head), true);
 }
 
 /**
@@ -87,9 +93,10 @@ function sniffFormat(lines: string[], partial: boolean): GoroutineDumpFormat | u
 
 /**
  * Parses a debug=1 or debug=2 goroutine dump. Throws ProfileError('malformed') naming the
- * 1-based line when the text is not one, or is cut short or garbled.
+ * 1-based line when the text is not one, or is cut short or garbled, and TooLargeError past a
+ * budget (counted as the stacks are read).
  */
-export function parseGoroutineDump(text: string): Profile {
+export function parseGoroutineDump(text: string, budget = new SampleBudget()): Profile {
   const lines = splitLines(text);
   const format = sniffFormat(lines, false);
   if (format === undefined) {
@@ -97,7 +104,7 @@ export function parseGoroutineDump(text: string): Profile {
     if (at >= lines.length) throw dumpError(1, 'the input is empty');
     throw dumpError(at + 1, `expected "goroutine profile: total N" or "goroutine N [state]:", got ${quote(lines[at]!)}`);
   }
-  const builder = new ProfileBuilder();
+  const builder = new ProfileBuilder(budget);
   if (format === 'debug1') parseDebug1(lines, builder);
   else parseDebug2(lines, builder);
   return builder.build();
@@ -140,6 +147,7 @@ function parseDebug1(lines: string[], b: ProfileBuilder): void {
     }
     const frames: Debug1Frame[] = [];
     while (i < lines.length && DEBUG1_FRAME_PREFIX.test(lines[i]!)) {
+      b.budget.frameLine();
       frames.push(parseDebug1Frame(lines[i]!, i + 1));
       i++;
     }
@@ -429,7 +437,7 @@ function parseDebug2(lines: string[], b: ProfileBuilder): void {
     const header = DEBUG2_HEADER.exec(line);
     if (!header) throw dumpError(i + 1, `expected "goroutine N [state]:" starting a goroutine, got ${quote(line)}`);
     const g = parseHeader(header, i + 1);
-    i = parseGoroutineBody(lines, i + 1, g);
+    i = parseGoroutineBody(lines, i + 1, g, b.budget);
     addGoroutine(g, b);
   }
 }
@@ -450,7 +458,7 @@ function parseHeader(m: RegExpExecArray, lineNumber: number): Goroutine {
 }
 
 /** Reads frames up to the blank line (or next header, or end); returns the index after them. */
-function parseGoroutineBody(lines: string[], start: number, g: Goroutine): number {
+function parseGoroutineBody(lines: string[], start: number, g: Goroutine, budget: SampleBudget): number {
   let i = start;
   let inAncestor = false;
   let createdBySeen = false;
@@ -486,6 +494,7 @@ function parseGoroutineBody(lines: string[], start: number, g: Goroutine): numbe
     }
     const fileLine = expectFileLine(lines, i, line);
     if (!inAncestor) {
+      budget.frameLine();
       const hasOffset = /\+0x/.test(fileLine[3] ?? '');
       g.frames.push({
         name: call.name,
@@ -553,10 +562,15 @@ export class ProfileBuilder {
   private readonly locations = new Map<string, Location>();
   private readonly samples: Sample[] = [];
 
+  /** what the samples and names are counted against as they are added */
+  constructor(readonly budget = new SampleBudget()) {}
+
   line(name: string, file: string, line: number): Line {
     const key = `${name}\u0000${file}`;
     let fn = this.functions.get(key);
     if (!fn) {
+      this.budget.name(name);
+      this.budget.name(file);
       fn = { id: this.functions.size + 1, name, systemName: name, filename: file, startLine: 0 };
       this.functions.set(key, fn);
     }
@@ -587,6 +601,7 @@ export class ProfileBuilder {
     labels: Record<string, string[]> | undefined,
     numeric?: { values: Record<string, number[]>; units: Record<string, string[]> },
   ): void {
+    this.budget.sample(locations);
     this.samples.push({
       locations,
       values: [count],

@@ -6,7 +6,8 @@ import { normalizeProfile } from './normalize.js';
 import { subtractBase } from './base.js';
 import { parseLegacy } from './legacy/index.js';
 import { parseSymbolize, type SymbolizeMode } from '../options.js';
-import { checkProfileBudgets } from './budgets.js';
+import { checkProfileBudgets, SampleBudget } from './budgets.js';
+import { isBeyondJsLimits, TooLargeError } from '../errors.js';
 
 /** What an input turned out to be. */
 export type InputKind = 'proto' | 'legacy' | 'goroutine-dump' | 'folded';
@@ -35,16 +36,30 @@ export function loadProfileWithBase(bytes: Uint8Array, baseBytes: Uint8Array, di
 
 /** bytes → Profile as written, before normalization. */
 export function readProfile(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; kind: InputKind } {
+  try {
+    return readAny(bytes, options);
+  } catch (err) {
+    // What a string cannot hold (a text of more than 2^29 − 24 characters) is a size problem of the
+    // input, not a bug: the budgets should stop such work first, and this says so if one did not.
+    if (isBeyondJsLimits(err)) {
+      throw new TooLargeError(`the profile is larger than this process can hold (${(err as Error).message})`, bytes.length);
+    }
+    throw err;
+  }
+}
+
+function readAny(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; kind: InputKind } {
   const mode = parseSymbolize(options?.symbolize);
   const kind = sniffInput(bytes, mode);
   if (kind === 'goroutine-dump' || kind === 'folded') {
-    const profile = kind === 'goroutine-dump' ? parseGoroutineDump(textOf(bytes)) : parseFolded(textOf(bytes));
+    const budget = new SampleBudget(options);
+    const profile = kind === 'goroutine-dump' ? parseGoroutineDump(textOf(bytes), budget) : parseFolded(textOf(bytes), budget);
     checkProfileBudgets(profile, options);
     return { profile, kind };
   }
   let legacy = false;
   const profile = decodeProfile(bytes, options, (data) => {
-    const p = parseLegacy(data, mode);
+    const p = parseLegacy(data, mode, options);
     legacy = p !== undefined;
     return p;
   });

@@ -4,10 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { loadProfile, readProfile } from '../../src/profile/load.js';
+import { loadProfile, readProfile, type LoadOptions } from '../../src/profile/load.js';
 import { produceReport } from '../../src/reports.js';
 import { parseOptions, parseSymbolize } from '../../src/options.js';
-import { ProfileError } from '../../src/errors.js';
+import { ProfileError, TooLargeError } from '../../src/errors.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const GOPROF = join(FIXTURES, 'corpus/profiles/goprof');
@@ -116,14 +116,58 @@ test('hostile legacy input stays bounded: sizes from headers are checked against
   v.setUint32(20, 1, true); v.setUint32(24, 0x80000000, true);
   refused(cpu, /^not a profile/, 'unrecognized');
   // a memory map of many entries against many addresses: refused, not matched for minutes
-  const addrs = Array.from({ length: 20000 }, (_, i) => `0x${(0x100000 + i * 16).toString(16)}`).join(' ');
+  // (in samples of 4,000 addresses: a line is at most 64 KiB, as for pprof)
+  const addrs = Array.from({ length: 5 }, (_, s) => Array.from({ length: 4000 }, (_, i) => `0x${(0x100000 + (s * 4000 + i) * 16).toString(16)}`).join(' '));
   const maps = Array.from({ length: 4000 }, (_, i) => `${(0x10000000 + i * 0x2000).toString(16)}-${(0x10001000 + i * 0x2000).toString(16)} r-xp 00000000 08:01 1 /lib${i}.so`).join('\n');
   const started = performance.now();
-  refused(`heap profile: 1: 2 [1: 2] @ heapprofile\n1: 2 [1: 2] @ ${addrs}\nMAPPED_LIBRARIES:\n${maps}\n`, /too many to match/);
+  refused(`heap profile: 1: 2 [1: 2] @ heapprofile\n${addrs.map((a) => `1: 2 [1: 2] @ ${a}\n`).join('')}MAPPED_LIBRARIES:\n${maps}\n`, /too many to match/);
   assert.ok(performance.now() - started < 5000);
   // a long line of blanks and digits: linear regexps (RE2), not a backtracking stall
   const line = '1'.repeat(200_000) + ' '.repeat(200_000);
   const t0 = performance.now();
   assert.throws(() => loadProfile(Buffer.from(`--- contention:\n${line}x\n`)));
   assert.ok(performance.now() - t0 < 3000, `${performance.now() - t0} ms`);
+});
+
+/** A TooLargeError past the named budget (its flag name). */
+function overBudget(bytes: Uint8Array, limits: LoadOptions, limitName: string, message: RegExp): void {
+  assert.throws(() => loadProfile(bytes, limits), (e: unknown) => {
+    assert.ok(e instanceof TooLargeError, String(e));
+    assert.equal(e.limitName, limitName);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+test('legacy profiles are budgeted as they are read: refused at the sample past the budget, not after the whole parse', () => {
+  // Each input ends with a line that does not parse: a parse checked only at its end fails there instead.
+  const heap = 'heap profile: 3: 6 [3: 6] @ heap/2\n1: 2 [1: 2] @ 0x10\n1: 2 [1: 2] @ 0x20\n1: 2 [1: 2] @ 0x30\nnot a sample\n';
+  overBudget(Buffer.from(heap), { maxSamples: 2 }, 'max_samples', /more than 2 samples/);
+  const mutex = '--- mutex:\ncycles/second=1000\n1 1 @ 0x10 0x20 0x30\nx @ 0x1\n';
+  overBudget(Buffer.from(mutex), { maxStackDepth: 2 }, 'max_stack_depth', /more than 2 frames/);
+  const threads = '--- Thread 1 (name: main/1) stack: ---\n  PC: 0x10 0x20 0x30\n--- Thread 2 (name: main/2) stack: ---\n  PC: 0x10\n0x1\n';
+  overBudget(Buffer.from(threads), { maxStackDepth: 2 }, 'max_stack_depth', /more than 2 frames/);
+  // `#` frame lines count as frames as they are read: 3 of them, then a stray line
+  const named = 'heap profile: 1: 2 [1: 2] @ heap/2\n1: 2 [1: 2] @ 0x10\n#\t0xf\tmain.a+0x1\ta.go:1\n#\t0xf\tmain.b+0x1\ta.go:2\n#\t0xf\tmain.c+0x1\ta.go:3\nnot a sample\n';
+  overBudget(Buffer.from(named), { maxFrames: 2 }, 'max_frames', /more than 2 frames in all/);
+  // gperftools' binary CPU profile: a stack deeper than the budget is refused before it is read
+  const words = [0, 3, 0, 10000, 0, /* sample */ 1, 3, 0x10, 0x20, 0x30, /* corrupt: depth past the data */ 1, 1000];
+  const cpu = new Uint8Array(words.length * 4);
+  words.forEach((w, i) => new DataView(cpu.buffer).setUint32(i * 4, w, true));
+  overBudget(cpu, { maxStackDepth: 2 }, 'max_stack_depth', /more than 2 frames/);
+  // a memory map's entries are entries of a table like any other
+  const maps = Array.from({ length: 20 }, (_, i) => `${(0x10000000 + i * 0x2000).toString(16)}-${(0x10001000 + i * 0x2000).toString(16)} r-xp 00000000 08:01 1 /lib${i}.so`).join('\n');
+  overBudget(Buffer.from(`heap profile: 1: 2 [1: 2] @ heap/2\n1: 2 [1: 2] @ 0x10\nMAPPED_LIBRARIES:\n${maps}\n`), { maxEntries: 19 }, 'max_entries', /more than 19 memory map entries/);
+});
+
+test('a gzip\'d goroutine debug=1 text goes straight to its reader, budgeted as it is read', () => {
+  // Two stacks over a budget of one, then a line pprof's count parser would refuse before any budget.
+  const text = 'goroutine profile: total 3\n2 @ 0x10 0x20\n#\t0xf\tmain.a+0x1\ta.go:1\n\n1 @ 0x30\n#\t0x2f\tmain.b+0x1\tb.go:1\n\n1 @ 0xZZ\n';
+  overBudget(gzipSync(text), { maxSamples: 1 }, 'max_samples', /more than 1 samples/);
+});
+
+test('a line longer than pprof\'s scanners read is refused before it is decoded, naming the line', () => {
+  refused(`heap profile: 1: 2 [1: 2] @ heap/2\n1: 2 [1: 2] @ ${'0x10 '.repeat(14_000)}\n`, /^heap profile line 2: longer than 65536 bytes/);
+  refused(`${'x'.repeat(70_000)}\n`, /^not a profile \(unrecognized format\): line 1 is longer than 65536 bytes/, 'unrecognized');
+  refused(`--- heapz 1 ---\nformat = java\nresolution = bytes\n${'1'.repeat(70_000)}\n`, /^Java heap profile line 4: longer than 65536 bytes/);
 });

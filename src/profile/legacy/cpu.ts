@@ -5,6 +5,7 @@
  * 64 bits in either byte order, told apart by which reading makes the header valid.
  */
 import type { Location, Profile } from '../model.js';
+import type { SampleBudget } from '../budgets.js';
 import { parseMemoryMap } from './mappings.js';
 import { parseJavaLocations } from './java.js';
 import { exactValue, LineScanner, UNRECOGNIZED } from './scan.js';
@@ -41,15 +42,15 @@ class WordReader {
 const LAYOUTS: [4 | 8, boolean][] = [[4, true], [4, false], [8, true], [8, false]];
 
 /** parseCPU: a C++ (version 0) or Java (version 1) CPU profile, or UNRECOGNIZED. */
-export function parseCpu(b: Uint8Array): Profile {
+export function parseCpu(b: Uint8Array, budget: SampleBudget): Profile {
   for (const [width, le] of LAYOUTS) {
     const r = new WordReader(b, width, le);
     const n = [r.read(), r.read(), r.read(), r.read(), r.read()];
     if (r.failed || n[0] !== 0n || n[1] !== 3n || n[3]! <= 0n || n[4] !== 0n) continue;
     // int64(n4): a period of 2^63 or more is negative to pprof, and its products wrap.
     const period = BigInt.asIntN(64, n[3]!);
-    if (n[2] === 0n) return cpuProfile(b, r, period);
-    if (n[2] === 1n) return javaCpuProfile(b, r, period);
+    if (n[2] === 0n) return cpuProfile(b, r, period, budget);
+    if (n[2] === 1n) return javaCpuProfile(b, r, period, budget);
   }
   throw UNRECOGNIZED;
 }
@@ -65,9 +66,9 @@ function emptyCpuProfile(period: bigint): Profile {
   };
 }
 
-function cpuProfile(b: Uint8Array, r: WordReader, period: bigint): Profile {
+function cpuProfile(b: Uint8Array, r: WordReader, period: bigint, budget: SampleBudget): Profile {
   const p = emptyCpuProfile(period);
-  parseCpuSamples(r, true, p, BigInt.asIntN(64, period * 1000n));
+  parseCpuSamples(r, true, p, BigInt.asIntN(64, period * 1000n), budget);
 
   // Most samples sharing their second frame means it is the signal handler's, not the program's:
   // pprof removes such a frame, up to twice, allowing one odd sample in 32.
@@ -92,15 +93,17 @@ function cpuProfile(b: Uint8Array, r: WordReader, period: bigint): Profile {
     }
   }
 
-  parseMemoryMap(p, new LineScanner(r.failed ? new Uint8Array(0) : b, r.failed ? 0 : r.pos), FORMAT);
+  const map = new LineScanner(r.failed ? new Uint8Array(0) : b, r.failed ? 0 : r.pos);
+  map.what = FORMAT;
+  parseMemoryMap(p, map, FORMAT, budget);
   cleanupDuplicateLocations(p);
   return p;
 }
 
-function javaCpuProfile(b: Uint8Array, r: WordReader, period: bigint): Profile {
+function javaCpuProfile(b: Uint8Array, r: WordReader, period: bigint, budget: SampleBudget): Profile {
   const p = emptyCpuProfile(period);
-  const locs = parseCpuSamples(r, false, p, BigInt.asIntN(64, period * 1000n));
-  parseJavaLocations(r.failed ? new Uint8Array(0) : b.subarray(r.pos), locs, p);
+  const locs = parseCpuSamples(r, false, p, BigInt.asIntN(64, period * 1000n), budget);
+  parseJavaLocations(r.failed ? new Uint8Array(0) : b.subarray(r.pos), locs, p, budget);
   return p;
 }
 
@@ -108,7 +111,7 @@ function javaCpuProfile(b: Uint8Array, r: WordReader, period: bigint): Profile {
  * The samples up to the end marker (or the end of the data). With `adjust`, every pc but the leaf's is a
  * return address, moved back by one onto the call. One location per distinct address.
  */
-function parseCpuSamples(r: WordReader, adjust: boolean, p: Profile, periodNanos: bigint): Map<bigint, Location> {
+function parseCpuSamples(r: WordReader, adjust: boolean, p: Profile, periodNanos: bigint, budget: SampleBudget): Map<bigint, Location> {
   const locs = new Map<bigint, Location>();
   while (r.remaining > 0) {
     const count = r.read();
@@ -117,6 +120,7 @@ function parseCpuSamples(r: WordReader, adjust: boolean, p: Profile, periodNanos
     // a corrupt depth cannot make us allocate more than the input holds.
     if (r.failed || nstk > BigInt(Math.trunc(r.remaining / 4))) throw UNRECOGNIZED;
     const depth = Number(nstk);
+    budget.depth(depth);
     const addrs: bigint[] = new Array<bigint>(depth);
     for (let i = 0; i < depth; i++) addrs[i] = r.read();
     if (count === 0n && depth === 1 && addrs[0] === 0n) break;
@@ -131,6 +135,7 @@ function parseCpuSamples(r: WordReader, adjust: boolean, p: Profile, periodNanos
       }
       sloc.push(loc);
     }
+    budget.sample(sloc);
     const n = BigInt.asIntN(64, count);
     const sample = p.samples.length;
     p.samples.push({

@@ -9,25 +9,32 @@
 import { ProfileError } from '../../errors.js';
 import type { Profile } from '../model.js';
 import { MAX_SAFE } from '../wire.js';
-import { debug1Locations, parseDebug1Frame, parseGoroutineDump, ProfileBuilder } from '../goroutine-dump.js';
+import { debug1Locations, goroutineDumpFormat, parseDebug1Frame, parseGoroutineDump, ProfileBuilder } from '../goroutine-dump.js';
 import type { SymbolizeMode } from '../../options.js';
+import { SampleBudget } from '../budgets.js';
+import type { DecodeLimits } from '../decode.js';
 import { parseCpu } from './cpu.js';
 import { parseJavaProfile } from './java.js';
 import { parseContention, parseGoCount, parseHeap, parseThread, type ParsedText } from './text.js';
 import { Unrecognized } from './scan.js';
 
-type Parser = (b: Uint8Array) => Profile | ParsedText;
+type Parser = (b: Uint8Array, budget: SampleBudget) => Profile | ParsedText;
 const PARSERS: Parser[] = [parseCpu, parseHeap, parseGoCount, parseThread, parseContention, parseJavaProfile];
 
 /**
  * The profile in `data` (already gunzipped), or undefined when no legacy parser recognizes it. Throws
- * ProfileError when one does and the rest of the input does not parse (naming the line for texts).
+ * ProfileError when one does and the rest of the input does not parse (naming the line for texts), and
+ * TooLargeError past a budget of `limits`: samples and frames are counted as they are read.
  */
-export function parseLegacy(data: Uint8Array, mode: SymbolizeMode): Profile | undefined {
+export function parseLegacy(data: Uint8Array, mode: SymbolizeMode, limits?: DecodeLimits): Profile | undefined {
+  const budget = new SampleBudget(limits);
+  // A goroutine debug=1 text (gzip'd, or the sniffer would have sent it there already) goes straight to
+  // its own reader, which also keeps the `# labels:` lines: not read by parseGoCount first, then again.
+  if (!mode.none && goroutineDumpFormat(data) === 'debug1') return parseGoroutineDump(new TextDecoder().decode(data), budget);
   for (const parse of PARSERS) {
     let r: Profile | ParsedText;
     try {
-      r = parse(data);
+      r = parse(data, budget);
     } catch (e) {
       if (e instanceof Unrecognized) continue;
       throw e;
@@ -35,11 +42,8 @@ export function parseLegacy(data: Uint8Array, mode: SymbolizeMode): Profile | un
     let p: Profile;
     if ('samples' in r) {
       p = r;
-    } else if (!mode.none && r.profile.sampleTypes[0]?.type === 'goroutine') {
-      // A goroutine debug=1 text: its own reader also keeps the `# labels:` lines.
-      return parseGoroutineDump(new TextDecoder().decode(data));
     } else {
-      p = mode.none || r.stacks === undefined ? r.profile : withFrameNames(r);
+      p = mode.none || r.stacks === undefined ? r.profile : withFrameNames(r, budget);
     }
     addLegacyFrameInfo(p);
     checkSums(p);
@@ -53,12 +57,12 @@ export function parseLegacy(data: Uint8Array, mode: SymbolizeMode): Profile | un
  * return addresses (inlined calls folded into one location, as in profile.proto); a text without
  * such lines keeps pprof's address-only locations. Mappings stay pprof's.
  */
-function withFrameNames(r: ParsedText): Profile {
+function withFrameNames(r: ParsedText, budget: SampleBudget): Profile {
   const stacks = r.stacks!;
   if (!stacks.some((s) => s.frames.length > 0)) return r.profile;
   const p = r.profile;
   const mappingAt = new Map(p.locations.map((l) => [l.address, l.mapping]));
-  const b = new ProfileBuilder();
+  const b = new ProfileBuilder(budget);
   const hidesRuntimeLeaf = r.what === 'heap profile';
   try {
     p.samples = p.samples.map((s, i) => {

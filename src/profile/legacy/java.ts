@@ -6,9 +6,13 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Location, Profile, ProfileFunction, Sample } from '../model.js';
+import type { SampleBudget } from '../budgets.js';
 import { goBase } from '../../format/go-strings.js';
 import { remapFunctionIds, remapLocationIds, remapMappingIds } from './mappings.js';
-import { exactValue, GoRegexp, legacyError, parseHexAddresses, parseInt64, parseUint64, scaleHeapSample, trimSpace, UNRECOGNIZED } from './scan.js';
+import {
+  exactValue, GoRegexp, legacyError, lineTooLong, MAX_LINE_BYTES, parseHexAddresses, parseInt64, parseUint64, scaleHeapSample, trimSpace,
+  UNRECOGNIZED,
+} from './scan.js';
 
 const attributeRx = new GoRegexp(String.raw`([\w ]+)=([\w ]+)`);
 const javaSampleRx = new GoRegexp(String.raw` *(\d+) +(\d+) +@ +([ x0-9a-f]*)`);
@@ -18,11 +22,16 @@ const javaLocationPathRx = new GoRegexp(String.raw`^(.*)\s+\((.*)\)$`);
 
 const JAVA_HEAPZ_SAMPLING_RATE = 524288n;
 
-/** Newline-terminated lines of b from `pos` on, as pprof's loops over bytes.IndexByte(b, '\n') see them. */
+/**
+ * Newline-terminated lines of b from `pos` on, as pprof's loops over bytes.IndexByte(b, '\n') see them;
+ * as long as its scanners read at most (pprof reads any here: only a hostile profile can tell).
+ */
 class Lines {
   readonly buf: Buffer;
   /** 1-based number of the line starting at `pos` */
   line = 1;
+  /** the format, once the header is read */
+  what: string | undefined;
   constructor(bytes: Uint8Array, public pos = 0) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -30,7 +39,9 @@ class Lines {
   /** The next terminated line, trimmed, without consuming it; undefined when no \n is left. */
   peek(): string | undefined {
     const nl = this.buf.indexOf(0x0a, this.pos);
-    return nl < 0 ? undefined : trimSpace(this.buf.toString('utf8', this.pos, nl));
+    if (nl < 0) return undefined;
+    if (nl + 1 - this.pos > MAX_LINE_BYTES) throw lineTooLong(this.what, this.line);
+    return trimSpace(this.buf.toString('utf8', this.pos, nl));
   }
 
   advance(): void {
@@ -40,21 +51,22 @@ class Lines {
 }
 
 /** parseJavaProfile: `--- heapz 1 ---` or `--- contentionz 1 ---`, else UNRECOGNIZED. */
-export function parseJavaProfile(b: Uint8Array): Profile {
+export function parseJavaProfile(b: Uint8Array, budget: SampleBudget): Profile {
   const lines = new Lines(b);
   const header = lines.peek();
   const pType = header === '--- heapz 1 ---' ? 'heap' : header === '--- contentionz 1 ---' ? 'contention' : undefined;
   if (pType === undefined) throw UNRECOGNIZED;
   lines.advance();
   const what = `Java ${pType} profile`;
+  lines.what = what;
   const p: Profile = {
     sampleTypes: [], samples: [], mappings: [], locations: [], functions: [],
     dropFrames: '', keepFrames: '', timeNanos: 0n, durationNanos: 0,
     periodType: { type: '', unit: '' }, period: 0, comments: [], defaultSampleType: '',
   };
   parseJavaHeader(pType, lines, p, what);
-  const locs = parseJavaSamples(pType, lines, p, what);
-  parseJavaLocations(b.subarray(lines.pos), locs, p);
+  const locs = parseJavaSamples(pType, lines, p, what, budget);
+  parseJavaLocations(b.subarray(lines.pos), locs, p, budget);
   if (p.samples.length > 0 && p.sampleTypes.length === 0) {
     throw legacyError(what, undefined, 'missing sample type information (no "resolution" attribute)');
   }
@@ -101,7 +113,7 @@ function parseJavaHeader(pType: string, lines: Lines, p: Profile, what: string):
   }
 }
 
-function parseJavaSamples(pType: string, lines: Lines, p: Profile, what: string): Map<bigint, Location> {
+function parseJavaSamples(pType: string, lines: Lines, p: Profile, what: string, budget: SampleBudget): Map<bigint, Location> {
   const locs = new Map<bigint, Location>();
   for (let line = lines.peek(); line !== undefined; line = lines.peek()) {
     if (line !== '') {
@@ -133,6 +145,7 @@ function parseJavaSamples(pType: string, lines: Lines, p: Profile, what: string)
         v1 = BigInt.asIntN(64, v1 * BigInt(p.period));
       }
       s.values = [exactValue(v0, 'sample value', lines.line, what), exactValue(v1, 'sample value', lines.line, what)];
+      budget.sample(sloc);
       p.samples.push(s);
     }
     lines.advance();
@@ -145,12 +158,13 @@ function parseJavaSamples(pType: string, lines: Lines, p: Profile, what: string)
  * skipped). Functions are shared by name; every location that gets a name loses its address. Then
  * ids as pprof's remap*IDs, and every address cleared (pprof's Aggregate without addresses).
  */
-export function parseJavaLocations(b: Uint8Array, locs: Map<bigint, Location>, p: Profile): void {
+export function parseJavaLocations(b: Uint8Array, locs: Map<bigint, Location>, p: Profile, budget: SampleBudget): void {
   const fns = new Map<string, ProfileFunction>();
   const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  for (let pos = 0; pos < text.length; ) {
+  for (let pos = 0, n = 1; pos < text.length; n++) {
     const nl = text.indexOf(0x0a, pos);
     const end = nl < 0 ? text.length : nl;
+    if (end - pos >= MAX_LINE_BYTES) throw lineTooLong('Java profile symbols', n);
     const line = trimSpace(text.toString('utf8', pos, end));
     pos = end + 1;
     if (line === '') continue;
@@ -180,6 +194,8 @@ export function parseJavaLocations(b: Uint8Array, locs: Map<bigint, Location>, p
     }
     let fn = fns.get(func);
     if (fn === undefined) {
+      budget.name(func);
+      budget.name(file);
       fn = { id: 0, name: func, systemName: func, filename: file, startLine: 0 };
       fns.set(func, fn);
       p.functions.push(fn);

@@ -5,6 +5,7 @@
  * print (`File:`, `[binary]` names, -raw), so the heuristics are pprof's, quirks included.
  */
 import type { Location, Mapping, Profile, ProfileFunction } from '../model.js';
+import type { SampleBudget } from '../budgets.js';
 import { GoRegexp, legacyError, LineScanner, parseUint64, trimSpace, u64 } from './scan.js';
 
 // pprof's patterns, verbatim (Go syntax, run by RE2).
@@ -40,7 +41,7 @@ export function newMapping(start: bigint, limit: bigint, offset: bigint, file: s
 }
 
 /** parseProcMapsFromScanner: every mapping line from the scanner's next line on; `attr=value` lines define `$attr`. */
-export function parseProcMaps(s: LineScanner, what: string): Mapping[] {
+export function parseProcMaps(s: LineScanner, what: string, budget: SampleBudget): Mapping[] {
   const mappings: Mapping[] = [];
   const attrs: [string, string][] = [];
   let work = 0;
@@ -58,7 +59,10 @@ export function parseProcMaps(s: LineScanner, what: string): Mapping[] {
       if (eq >= 0) attrs.push(['$' + trimSpace(line.slice(0, eq)), trimSpace(line.slice(eq + 1))]);
       continue;
     }
-    if (m !== undefined) mappings.push(m);
+    if (m !== undefined) {
+      budget.entries(mappings.length + 1, 'memory map entries');
+      mappings.push(m);
+    }
   }
   return mappings;
 }
@@ -116,8 +120,9 @@ function parseMappingEntry(l: string): Mapping | undefined | 'unrecognized' {
 }
 
 /** ParseMemoryMapFromScanner: the rest of the input as a memory map, then every id renumbered. */
-export function parseMemoryMap(p: Profile, s: LineScanner, what: string): void {
-  p.mappings.push(...parseProcMaps(s, what));
+export function parseMemoryMap(p: Profile, s: LineScanner, what: string, budget: SampleBudget): void {
+  // A loop, not push(...): a map of a few hundred thousand entries would overflow the call stack.
+  for (const m of parseProcMaps(s, what, budget)) p.mappings.push(m);
   massageMappings(p);
   remapLocationIds(p);
   remapFunctionIds(p);
@@ -125,9 +130,9 @@ export function parseMemoryMap(p: Profile, s: LineScanner, what: string): void {
 }
 
 /** parseAdditionalSections: skip to the memory map sentinel (if not on it already), then read the map. */
-export function parseAdditionalSections(s: LineScanner, p: Profile, what: string): void {
+export function parseAdditionalSections(s: LineScanner, p: Profile, what: string, budget: SampleBudget): void {
   while (!isMemoryMapSentinel(s.text()) && s.scan());
-  parseMemoryMap(p, s, what);
+  parseMemoryMap(p, s, what, budget);
 }
 
 /** Adjacent pieces of one file merged, the main binary (a guess) moved first, ids 1…n. */

@@ -22,9 +22,27 @@ export function legacyError(what: string, line: number | undefined, message: str
 }
 
 /**
+ * bufio.MaxScanTokenSize: the longest line pprof's scanners read, its \n included. pprof fails on a longer
+ * one ("bufio.Scanner: token too long"), and so do we, before making a string of it: one line of
+ * 512 MiB would otherwise pass what a JavaScript string can hold.
+ */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * A line longer than pprof reads. Before a parser has recognized its format (`what` undefined), no
+ * legacy profile starts so: the input is not one.
+ */
+export function lineTooLong(what: string | undefined, line: number, maxBytes = MAX_LINE_BYTES): ProfileError {
+  const message = `longer than ${maxBytes} bytes, the most pprof's legacy parsers read (bufio.Scanner)`;
+  if (what === undefined) return new ProfileError('unrecognized', `not a profile (unrecognized format): line ${line} is ${message}`, 'line', line);
+  return legacyError(what, line, message);
+}
+
+/**
  * bufio.Scanner with ScanLines over bytes: lines split at \n, a trailing \r dropped, a last line without
- * \n still a line. Lines are decoded one at a time, so a parser that gives up after the first line costs
- * nothing on a large input. After the last line, scan() is false and text() is "" (as in Go).
+ * \n still a line, none longer than MAX_LINE_BYTES. Lines are decoded one at a time, so a parser that
+ * gives up after the first line costs nothing on a large input. After the last line, scan() is false and
+ * text() is "" (as in Go).
  */
 export class LineScanner {
   private readonly buf: Buffer;
@@ -32,6 +50,8 @@ export class LineScanner {
   private current = '';
   /** 1-based number of the line text() returns (0 before the first scan) */
   line = 0;
+  /** the format, once the parser has recognized it: names it when a line is too long */
+  what: string | undefined;
 
   constructor(bytes: Uint8Array, start = 0) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -47,6 +67,7 @@ export class LineScanner {
     let end = buf.indexOf(0x0a, this.pos);
     const next = end < 0 ? buf.length : end + 1;
     if (end < 0) end = buf.length;
+    if (next - this.pos > MAX_LINE_BYTES) throw lineTooLong(this.what, this.line + 1);
     if (end > this.pos && buf[end - 1] === 0x0d) end--;
     this.current = buf.toString('utf8', this.pos, end);
     this.pos = next;

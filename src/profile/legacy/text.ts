@@ -7,6 +7,7 @@
  * index.ts names the frames unless -symbolize=none.
  */
 import type { Location, Profile, Sample } from '../model.js';
+import type { SampleBudget } from '../budgets.js';
 import { isMemoryMapSentinel, parseAdditionalSections } from './mappings.js';
 import { cleanupDuplicateLocations } from './cpu.js';
 import {
@@ -74,19 +75,29 @@ function sample(locations: Location[], values: number[]): Sample {
 }
 
 /** Collects the `#\t` frame lines that follow a sample line (pprof skips them as comments). */
-function noteComment(stacks: StackText[], line: string, lineNumber: number): void {
-  if (line.startsWith('#\t') && stacks.length > 0) stacks[stacks.length - 1]!.frames.push({ text: line, line: lineNumber });
+function noteComment(stacks: StackText[], line: string, lineNumber: number, budget: SampleBudget): void {
+  if (line.startsWith('#\t') && stacks.length > 0) {
+    budget.frameLine();
+    stacks[stacks.length - 1]!.frames.push({ text: line, line: lineNumber });
+  }
+}
+
+/** A sample counted against the budgets, then kept. */
+function push(p: Profile, budget: SampleBudget, smp: Sample): void {
+  budget.sample(smp.locations);
+  p.samples.push(smp);
 }
 
 // ---------------------------------------------------------------------------------------------
 // counts: goroutine, threadcreate
 
-export function parseGoCount(b: Uint8Array): ParsedText {
+export function parseGoCount(b: Uint8Array, budget: SampleBudget): ParsedText {
   const s = new LineScanner(b);
   while (s.scan() && isSpaceOrComment(s.text()));
   const m = countStartRE.submatch(s.text());
   if (m === null) throw UNRECOGNIZED;
   const what = `${m[1]} profile`;
+  s.what = what;
   const p = emptyProfile(m[1]!, 'count');
   p.sampleTypes = [{ type: m[1]!, unit: 'count' }];
   const locs = new AddressLocations(p);
@@ -94,7 +105,7 @@ export function parseGoCount(b: Uint8Array): ParsedText {
   while (s.scan()) {
     const line = s.text();
     if (isSpaceOrComment(line)) {
-      noteComment(stacks, trimSpace(line), s.line);
+      noteComment(stacks, trimSpace(line), s.line, budget);
       continue;
     }
     if (line.startsWith('---')) break;
@@ -105,17 +116,17 @@ export function parseGoCount(b: Uint8Array): ParsedText {
     const addrs = c[2]!.split(' ').filter((f) => f !== '').map((f) => parseUint64(f, 0));
     if (addrs.some((a) => a === undefined)) throw legacyError(what, s.line, 'an address beyond 64 bits');
     const addresses = addrs as bigint[];
-    p.samples.push(sample(locs.calls(addresses), [exactValue(n, 'count', s.line, what)]));
+    push(p, budget, sample(locs.calls(addresses), [exactValue(n, 'count', s.line, what)]));
     stacks.push({ line: s.line, addresses, frames: [] });
   }
-  parseAdditionalSections(s, p, what);
+  parseAdditionalSections(s, p, what, budget);
   return { profile: p, stacks, what };
 }
 
 // ---------------------------------------------------------------------------------------------
 // heap
 
-export function parseHeap(b: Uint8Array): ParsedText {
+export function parseHeap(b: Uint8Array, budget: SampleBudget): ParsedText {
   const s = new LineScanner(b);
   if (!s.scan()) throw UNRECOGNIZED;
   const what = 'heap profile';
@@ -152,6 +163,7 @@ export function parseHeap(b: Uint8Array): ParsedText {
   } else {
     throw UNRECOGNIZED;
   }
+  s.what = what;
   p.period = exactValue(rate, 'sampling period', 1, what);
   // alloc before inuse, so that the default (the last type) is inuse_space.
   p.sampleTypes = hasAlloc
@@ -166,7 +178,7 @@ export function parseHeap(b: Uint8Array): ParsedText {
   while (s.scan()) {
     const line = trimSpace(s.text());
     if (isSpaceOrComment(line)) {
-      noteComment(stacks, line, s.line);
+      noteComment(stacks, line, s.line, budget);
       continue;
     }
     if (isMemoryMapSentinel(line)) break;
@@ -192,22 +204,23 @@ export function parseHeap(b: Uint8Array): ParsedText {
     const smp = sample(locs.calls(addresses), values);
     // pprof sets bytes = 0 too, but a zero numeric label without unit does not survive its proto round trip.
     if (blockSize !== 0n) smp.numLabels = { bytes: [exactValue(blockSize, 'block size', s.line, what)] };
-    p.samples.push(smp);
+    push(p, budget, smp);
     stacks.push({ line: s.line, addresses, frames: [] });
   }
-  parseAdditionalSections(s, p, what);
+  parseAdditionalSections(s, p, what, budget);
   return { profile: p, stacks, what };
 }
 
 // ---------------------------------------------------------------------------------------------
 // contention, mutex
 
-export function parseContention(b: Uint8Array): ParsedText {
+export function parseContention(b: Uint8Array, budget: SampleBudget): ParsedText {
   const s = new LineScanner(b);
   if (!s.scan()) throw UNRECOGNIZED;
   const first = s.text();
   if (!first.startsWith('--- contentionz ') && !first.startsWith('--- mutex:') && !first.startsWith('--- contention:')) throw UNRECOGNIZED;
   const what = first.startsWith('--- mutex:') ? 'mutex profile' : 'contention profile';
+  s.what = what;
   const p = emptyProfile('contentions', 'count');
   p.sampleTypes = [{ type: 'contentions', unit: 'count' }, { type: 'delay', unit: 'nanoseconds' }];
 
@@ -265,28 +278,29 @@ export function parseContention(b: Uint8Array): ParsedText {
       }
       const addresses = parseHexAddresses(m[3]!);
       if (addresses === undefined) throw legacyError(what, s.line, 'an address beyond 64 bits');
-      p.samples.push(sample(locs.calls(addresses), [
+      push(p, budget, sample(locs.calls(addresses), [
         exactValue(count, 'contentions', s.line, what), exactValue(delay, 'delay', s.line, what),
       ]));
       stacks.push({ line: s.line, addresses, frames: [] });
     } else {
-      noteComment(stacks, line, s.line);
+      noteComment(stacks, line, s.line, budget);
     }
     if (!s.scan()) break;
   }
-  parseAdditionalSections(s, p, what);
+  parseAdditionalSections(s, p, what, budget);
   return { profile: p, stacks, what };
 }
 
 // ---------------------------------------------------------------------------------------------
 // threadz
 
-export function parseThread(b: Uint8Array): ParsedText {
+export function parseThread(b: Uint8Array, budget: SampleBudget): ParsedText {
   const s = new LineScanner(b);
   while (s.scan() && isSpaceOrComment(s.text()));
   const what = 'threadz profile';
   let line = s.text();
   if (threadzStartRE.submatch(line) !== null) {
+    s.what = what;
     while (s.scan()) {
       line = s.text();
       if (isMemoryMapSentinel(line) || line.startsWith('-')) break;
@@ -294,6 +308,7 @@ export function parseThread(b: Uint8Array): ParsedText {
   } else if (threadStartRE.submatch(line) === null) {
     throw UNRECOGNIZED;
   }
+  s.what = what;
   const p = emptyProfile('thread', 'count');
   p.sampleTypes = [{ type: 'thread', unit: 'count' }];
   const byAddress = new AddressLocations(p);
@@ -303,7 +318,7 @@ export function parseThread(b: Uint8Array): ParsedText {
       break;
     }
     if (threadStartRE.submatch(line) === null) throw UNRECOGNIZED;
-    const r = parseThreadSample(s, what);
+    const r = parseThreadSample(s, what, budget);
     line = r.next;
     if (r.addrs.length === 0) {
       // "same as previous thread": one more of the last sample
@@ -312,14 +327,14 @@ export function parseThread(b: Uint8Array): ParsedText {
       continue;
     }
     // The leaf pc is where the thread is, not a return address.
-    p.samples.push(sample(r.addrs.map((a, i) => byAddress.get(i > 0 ? u64(a - 1n) : a)), [1]));
+    push(p, budget, sample(r.addrs.map((a, i) => byAddress.get(i > 0 ? u64(a - 1n) : a)), [1]));
   }
-  parseAdditionalSections(s, p, what);
+  parseAdditionalSections(s, p, what, budget);
   cleanupDuplicateLocations(p);
   return { profile: p, stacks: undefined, what };
 }
 
-function parseThreadSample(s: LineScanner, what: string): { next: string; addrs: bigint[] } {
+function parseThreadSample(s: LineScanner, what: string, budget: SampleBudget): { next: string; addrs: bigint[] } {
   let line = '';
   let sameAsPrevious = false;
   const addrs: bigint[] = [];
@@ -335,6 +350,7 @@ function parseThreadSample(s: LineScanner, what: string): { next: string; addrs:
     if (a === undefined) throw legacyError(what, s.line, 'an address beyond 64 bits');
     // A loop, not push(...a): a line of a million addresses would overflow the call stack.
     for (const x of a) addrs.push(x);
+    budget.depth(addrs.length);
   }
   return { next: line, addrs: sameAsPrevious ? [] : addrs };
 }

@@ -184,12 +184,22 @@ export function describeError(e: unknown): { message: string; code: number } {
   if (e instanceof RenderTimeoutError || e instanceof BusyError) return { message: e.message, code: 3 };
   if (e instanceof Error && e.name === 'RenderError') return { message: `render failed: ${oneLine(e.message)}`, code: 3 };
   const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === 'string' && err.path !== undefined) {
-    const why: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' };
-    return { message: `${err.path}: ${why[err.code] ?? err.code}`, code: 1 };
+  // A system call that failed on an input: a file that is not there, not readable, or a directory.
+  // Opening names the path; a read does not (readFileSync of a directory fails in read(), EISDIR).
+  if (err && typeof err.code === 'string' && (err.path !== undefined || READS.has(err.syscall ?? ''))) {
+    const why = ERRNO_WHY[err.code] ?? err.code;
+    return { message: err.path !== undefined ? `${err.path}: ${why}` : `cannot read an input: ${why}`, code: 1 };
   }
   return { message: `internal error: ${oneLine(e instanceof Error ? e.message : String(e))}`, code: 70 };
 }
+
+/** The system calls reading an input makes (not writing stdout: a closed pipe is no bad input). */
+const READS = new Set(['open', 'read', 'stat', 'lstat', 'fstat', 'scandir', 'opendir']);
+
+const ERRNO_WHY: Record<string, string> = {
+  ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long', EMFILE: 'too many open files',
+};
 
 function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').slice(0, 500);

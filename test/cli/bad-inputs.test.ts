@@ -94,6 +94,31 @@ test('usage errors: unknown flag, bad value, missing file — one line each', ()
   }
 });
 
+test('a directory given as the profile: one line, exit 1, not an internal error', () => {
+  const r = hotpath(['-top', path.join(CORPUS, 'profiles')]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^hotpath: [^\n]*is a directory\n$/);
+});
+
+test('a gzip of one 512 MiB line (under the inflate cap): one line, exit 1, not an internal error', async () => {
+  // pprof's legacy text parsers read lines of at most 64 KiB; decoding this one whole would pass
+  // what a JavaScript string can hold. 512 MiB of one byte gzips to half a megabyte, made here.
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { gzipSync } = await import('node:zlib');
+  const dir = mkdtempSync(path.join(tmpdir(), 'hotpath-longline-'));
+  try {
+    const file = path.join(dir, 'longline.gz');
+    writeFileSync(file, gzipSync(Buffer.alloc(536_870_900, 0x61), { level: 9 }));
+    const r = hotpath(['-top', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^hotpath: not a profile \(unrecognized format\): line 1 is longer than 65536 bytes[^\n]*\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a catastrophic regex finishes (RE2, not backtracking)', async () => {
   // `(a+)+$` against 40 a's and a '!' is 2^40 steps for a backtracking engine (hours), one linear
   // pass for RE2: finishing before the hang guard is the proof.

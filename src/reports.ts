@@ -1,6 +1,6 @@
 import { isBeyondJsLimits, OptionsError, TooLargeError } from './errors.js';
 import { LIMITS } from './limits.js';
-import { outputTooLarge } from './pipeline/output.js';
+import { OutputBudget, outputTooLarge } from './pipeline/output.js';
 import type { ReportOptions } from './options.js';
 import type { Profile } from './profile/model.js';
 import { loadProfile, loadProfileWithBase, type InputKind, type LoadOptions } from './profile/load.js';
@@ -136,7 +136,7 @@ function buildReport(input: ReportInput | Profile, name: ReportName, o: ReportOp
       const s = selectSamples(profile, o, env);
       // pprof's FilterSamplesByName runs even without filters, and keeps no sample without a location.
       const samples = s.profile.samples.filter((x) => x.locations.length > 0);
-      return out(rawReport({ ...s.profile, samples }, env.timeZone), s.warnings);
+      return out(rawReport({ ...s.profile, samples }, env.timeZone, new OutputBudget(env.maxOutputChars)), s.warnings);
     }
     case 'peek':
       if (!o.peek) throw new OptionsError('peek needs a regexp: peek=REGEX', 'peek');

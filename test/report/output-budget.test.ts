@@ -11,8 +11,10 @@ import { TooLargeError } from '../../src/errors.js';
 import { parseOptions } from '../../src/options.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { produceReport, type ReportName } from '../../src/reports.js';
+import { rawReport } from '../../src/report/raw.js';
+import { OutputBudget } from '../../src/pipeline/output.js';
 import { CORPUS } from '../support/goldens.js';
-import { longNameStack } from '../attacks/shapes.js';
+import { longNameStack, namedProfile } from '../attacks/shapes.js';
 
 const { profile } = loadProfile(readFileSync(path.join(CORPUS, 'profiles/shopd/cpu.pb.gz')));
 const options = parseOptions({ list: 'handle' });
@@ -21,7 +23,7 @@ function tooLarge(max: number): (e: unknown) => boolean {
   return (e) => e instanceof TooLargeError && e.limitName === 'max_output_chars' && e.limit === max && /more than \d+ characters/.test(e.message);
 }
 
-for (const name of ['traces', 'folded', 'list', 'flame', 'top'] as ReportName[]) {
+for (const name of ['traces', 'folded', 'list', 'flame', 'top', 'raw'] as ReportName[]) {
   test(`${name}: the same text under the cap, refused one character short of it`, () => {
     const full = produceReport(profile, name, options).text;
     assert.equal(produceReport(profile, name, options, { maxOutputChars: full.length }).text, full);
@@ -36,6 +38,14 @@ test('a report is refused long before it is built: traces of deep stacks of long
   assert.throws(() => produceReport(deep, 'traces', parseOptions({}), { maxOutputChars: 1_000_000 }), tooLarge(1_000_000));
   assert.throws(() => produceReport(deep, 'folded', parseOptions({}), { maxOutputChars: 1_000_000 }), tooLarge(1_000_000));
   assert.ok(performance.now() - started < 5000, 'refused without building 36 MB');
+});
+
+test('raw counts its lines as it writes them: the writer itself stops at the cap', () => {
+  // 40 functions of 60,000-character names: 2.4 MB of locations.
+  const deep = loadProfile(namedProfile(Array.from({ length: 40 }, (_, k) => `f${k}${'x'.repeat(60_000)}`))).profile;
+  assert.throws(() => rawReport(deep, 'UTC', new OutputBudget(1_000_000)), tooLarge(1_000_000));
+  const full = rawReport(deep, 'UTC');
+  assert.equal(rawReport(deep, 'UTC', new OutputBudget(full.length)), full);
 });
 
 test('folded stacks as input are held to the decoder\'s budgets', () => {

@@ -3,7 +3,7 @@ import { LIMITS } from './limits.js';
 import { OutputBudget, outputTooLarge } from './pipeline/output.js';
 import type { ReportOptions } from './options.js';
 import type { Profile } from './profile/model.js';
-import { loadProfile, loadProfileWithBase, type InputKind, type LoadOptions } from './profile/load.js';
+import { asBase, loadProfile, loadProfileWithBase, type InputKind, type LoadOptions } from './profile/load.js';
 import { dotReport } from './dot/report.js';
 import { selectSamples, type ReportEnv } from './pipeline/select.js';
 import { topReport } from './report/top.js';
@@ -73,7 +73,7 @@ export function loadReportInput(
   if (base === undefined) return loadProfile(bytes, limits);
   if (SIDE_BY_SIDE.has(name)) {
     const { profile, kind } = loadProfile(bytes, limits);
-    return { profile, kind, base: loadProfile(base.bytes, limits).profile, baseDiff: base.diff };
+    return { profile, kind, base: asBase(base.diff, () => loadProfile(base.bytes, limits)).profile, baseDiff: base.diff };
   }
   if (name === 'folded') throw new OptionsError('folded stacks of a difference are not defined: use -flame with a base', 'base');
   return loadProfileWithBase(bytes, base.bytes, base.diff, limits);

@@ -3,13 +3,13 @@
  * (loadReportInput, produceReport), so a request's bytes are the CLI's for the same options; only
  * where they run differs. Pure but for Graphviz's WASM instance, so tests can run it in-process.
  */
-import { GraphTooLargeError, ProfileError, TooLargeError } from '../errors.js';
+import { GraphTooLargeError } from '../errors.js';
 import { formatGoTime } from '../format/goformat.js';
 import { label } from '../format/units.js';
 import { parseOptions } from '../options.js';
 import { formatValue } from '../pipeline/context.js';
 import { sampleIndexByName } from '../pipeline/select.js';
-import { readProfile, type InputKind } from '../profile/load.js';
+import type { InputKind } from '../profile/load.js';
 import { renderDot } from '../render/graphviz.js';
 import { finishSvg } from '../render/svg.js';
 import { readSourcesArchive, sourceArchiveLimits } from '../report/sources-archive.js';
@@ -72,32 +72,14 @@ export function countDotNodes(dot: string): number {
 }
 
 /**
- * The input → what the report reads, as the CLI does it (loadReportInput), plus the sources archive
- * for list. When a base is given and loading fails, the message says which of the two files is at
- * fault.
+ * The input → what the report reads, as the CLI does it (loadReportInput: a base's errors name the
+ * base), plus the sources archive for list.
  */
 export function loadInput(report: ReportName, { profile, base, sources, limits, symbolize, title }: JobInput): ReportInput {
-  let input: ReportInput;
-  try {
-    input = loadReportInput(report, profile, base, { ...limits, symbolize });
-  } catch (err) {
-    if (base !== undefined && (err instanceof ProfileError || err instanceof TooLargeError) && loads(profile, limits)) {
-      err.message = `${base.diff ? 'diff_base' : 'base'}: ${err.message}`;
-    }
-    throw err;
-  }
+  const input = loadReportInput(report, profile, base, { ...limits, symbolize });
   if (sources !== undefined) input.sources = readSourcesArchive(sources, sourceArchiveLimits(limits));
   if (title !== undefined) input.title = title;
   return input;
-}
-
-function loads(bytes: Uint8Array, limits: JobInput['limits']): boolean {
-  try {
-    readProfile(bytes, limits);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What meta.json says of a stored profile, from its bytes: what -top with default options shows. */

@@ -7,7 +7,7 @@ import { subtractBase } from './base.js';
 import { parseLegacy } from './legacy/index.js';
 import { parseSymbolize, type SymbolizeMode } from '../options.js';
 import { checkProfileBudgets, SampleBudget } from './budgets.js';
-import { isBeyondJsLimits, TooLargeError } from '../errors.js';
+import { isBeyondJsLimits, ProfileError, TooLargeError } from '../errors.js';
 
 /** What an input turned out to be. */
 export type InputKind = 'proto' | 'legacy' | 'goroutine-dump' | 'folded';
@@ -30,8 +30,21 @@ export function loadProfile(bytes: Uint8Array, options?: LoadOptions): { profile
 /** A profile compared against a base snapshot: -base (`diff` false) or -diff_base (`diff` true). */
 export function loadProfileWithBase(bytes: Uint8Array, baseBytes: Uint8Array, diff: boolean, options?: LoadOptions): { profile: Profile; kind: InputKind } {
   const source = readProfile(bytes, options);
-  const base = readProfile(baseBytes, options);
+  const base = asBase(diff, () => readProfile(baseBytes, options));
   return { profile: subtractBase(source.profile, base.profile, diff, parseSymbolize(options?.symbolize)), kind: source.kind };
+}
+
+/**
+ * Reads a base: its errors (bad input, past a budget) say it is the base that is at fault, as
+ * `base: …` or `diff_base: …`, where they happen, rather than by reading the profile again to find out.
+ */
+export function asBase<T>(diff: boolean, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ProfileError || err instanceof TooLargeError) err.message = `${diff ? 'diff_base' : 'base'}: ${err.message}`;
+    throw err;
+  }
 }
 
 /** bytes → Profile as written, before normalization. */

@@ -17,11 +17,19 @@ import { notXmlToReplacement } from '../format/xml.js';
 
 export const MAX_LABEL_LINE = 200;
 
-/** A DOT string value, quotes included: `"…"` with backslash escapes. */
-const LABEL = /(?<![\w-])(label\s*=\s*)"((?:[^"\\]|\\[\s\S])*)"/g;
+/**
+ * Every DOT string, quotes included (`"…"` with backslash escapes), in order, with the `label =`
+ * before it if it is a label's value. Matching every string, not only labels, keeps the scan in
+ * step with DOT's tokens: a string's text (a title such as `x label=`, which is the graph's name,
+ * the legend's id and its tooltip) is never taken for an attribute. pprof writes `label` for every
+ * text drawn in a box or on an edge; `tooltip`, `labeltooltip` and `id` are not drawn.
+ */
+const STRING = /((?<![\w-])label\s*=\s*)?"((?:[^"\\]|\\[\s\S])*)"/g;
 
 export function dotForLayout(dot: string): string {
-  return notXmlToReplacement(dot.replaceAll('&', '&amp;')).replace(LABEL, (_, attr: string, value: string) => `${attr}"${safeLabel(value)}"`);
+  return notXmlToReplacement(dot.replaceAll('&', '&amp;')).replace(STRING, (string: string, attr: string | undefined, value: string) =>
+    attr === undefined ? string : `${attr}"${safeLabel(value)}"`,
+  );
 }
 
 /**

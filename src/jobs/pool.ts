@@ -80,6 +80,8 @@ interface Queued {
   timer: NodeJS.Timeout;
   startedAt?: number;
   settled: boolean;
+  /** stops listening to the caller's signal */
+  unlisten?: () => void;
   resolve(result: JobResult): void;
   reject(err: Error): void;
 }
@@ -142,9 +144,13 @@ export class WorkerPool {
    * the deadline (queue time included), TooLargeError when the job needed more than the worker's
    * heap, RenderWorkerLostError when the worker died otherwise, and with the job's own error (a
    * typed error of errors.ts, the same class as thrown in the worker) when it failed.
+   *
+   * `signal`: the caller no longer wants the answer (its client has gone). A job still waiting
+   * leaves the queue at once, rejecting with the signal's reason, so that it holds neither a place
+   * in the queue nor its input; a job already running finishes (stopping it would cost its worker).
    */
-  run(job: Job, opts: { deadlineMs?: number; transfer?: ArrayBuffer[] } = {}): Promise<JobResult> {
-    return this.#enqueue(job, opts.deadlineMs, opts.transfer ?? []);
+  run(job: Job, opts: { deadlineMs?: number; transfer?: ArrayBuffer[]; signal?: AbortSignal } = {}): Promise<JobResult> {
+    return this.#enqueue(job, opts.deadlineMs, opts.transfer ?? [], opts.signal);
   }
 
   /** Lays out `dot` in a worker and returns the finished interactive SVG (same errors as run). */
@@ -167,8 +173,9 @@ export class WorkerPool {
     return (await this.run(job, { ...(deadlineMs !== undefined && { deadlineMs }) })).body;
   }
 
-  #enqueue(job: Job, deadline: number | undefined, transfer: ArrayBuffer[]): Promise<JobResult> {
+  #enqueue(job: Job, deadline: number | undefined, transfer: ArrayBuffer[], signal: AbortSignal | undefined): Promise<JobResult> {
     if (this.#failure) return Promise.reject(this.#failure);
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     const deadlineMs = positiveInt(deadline ?? this.#deadlineMs, 'deadlineMs');
     if (this.#queue.length >= this.#maxQueue && !this.#idleSlot()) {
       return Promise.reject(new BusyError(this.#retryAfterSeconds()));
@@ -185,9 +192,22 @@ export class WorkerPool {
         resolve,
         reject,
       };
+      if (signal !== undefined) {
+        const onAbort = () => this.#withdraw(queued, abortReason(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        queued.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
       this.#queue.push(queued);
       this.#dispatch();
     });
+  }
+
+  /** Takes a job that has not started out of the queue, rejecting it with `err`; a running job is left alone. */
+  #withdraw(job: Queued, err: Error): void {
+    const i = this.#queue.indexOf(job);
+    if (i < 0) return;
+    this.#queue.splice(i, 1);
+    this.#settle(job, err);
   }
 
   stats(): WorkerPoolStats {
@@ -356,6 +376,7 @@ export class WorkerPool {
     if (job.settled) return;
     job.settled = true;
     clearTimeout(job.timer);
+    job.unlisten?.();
     job.job = undefined; // let a large input be collected even if the caller keeps the promise
     job.transfer = [];
     if (err) job.reject(err);
@@ -392,6 +413,12 @@ export class WorkerPool {
     for (const slot of this.#slots) if (slot.ready) n++;
     return n;
   }
+}
+
+/** Why a signal was aborted, as an Error (`abort()` without a reason gives a DOMException, also an Error). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new RenderError(`job cancelled: ${String(reason)}`);
 }
 
 function positiveInt(n: number, name: string): number {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
+import { BroadcastChannel } from 'node:worker_threads';
 import { promisify } from 'node:util';
 import { XMLValidator } from 'fast-xml-parser';
 import { WorkerPool } from '../../src/jobs/pool.js';
@@ -87,6 +88,54 @@ test('time spent queued counts toward the deadline', async () => {
     assert.equal(pool.stats().rendered, 0);
     await assert.rejects(runaway, RenderTimeoutError);
   } finally {
+    await pool.close();
+  }
+});
+
+test('a caller\'s signal takes its waiting job out of the queue; a running job finishes', async () => {
+  // Answers its job when the test says "go" on a channel, so that which job runs and which waits is exact.
+  const gated = workerFromSource(`
+    import { BroadcastChannel, parentPort } from 'node:worker_threads';
+    const gate = new BroadcastChannel('pool-test-gate');
+    gate.unref();
+    const jobs = [];
+    let go = 0; // a "go" may arrive before the job it is meant for: the two come by different ports
+    const answer = () => {
+      for (; go > 0 && jobs.length > 0; go--) {
+        const id = jobs.shift();
+        parentPort.postMessage({ kind: 'done', id, result: { body: new Uint8Array([id]), warnings: [], breaches: [] } });
+      }
+    };
+    parentPort.on('message', ({ id }) => (jobs.push(id), answer()));
+    gate.onmessage = () => (go++, answer());
+    parentPort.postMessage({ kind: 'ready' });
+  `);
+  const gate = new BroadcastChannel('pool-test-gate');
+  const pool = new WorkerPool({ size: 1, workerUrl: gated, deadlineMs: 30_000 });
+  try {
+    await pool.ready();
+    const runningGone = new AbortController();
+    const running = pool.run({ kind: 'layout', dot: 'a' }, { signal: runningGone.signal });
+    const waitingGone = new AbortController();
+    const waiting = pool.run({ kind: 'layout', dot: 'b' }, { signal: waitingGone.signal });
+    const kept = pool.run({ kind: 'layout', dot: 'c' });
+    assert.deepEqual([pool.stats().busy, pool.stats().queued], [1, 2]);
+
+    const reason = new Error('client gone');
+    waitingGone.abort(reason);
+    assert.equal(pool.stats().queued, 1, 'out of the queue at once');
+    await assert.rejects(waiting, (err) => err === reason);
+    runningGone.abort(new Error('too late'));
+    assert.equal(pool.stats().busy, 1, 'a running job is not stopped');
+
+    gate.postMessage('go');
+    assert.deepEqual((await running).body, new Uint8Array([1]));
+    gate.postMessage('go');
+    assert.deepEqual((await kept).body, new Uint8Array([3]), 'the next job in line ran; the withdrawn one never did');
+    await assert.rejects(pool.run({ kind: 'layout', dot: 'd' }, { signal: AbortSignal.abort(reason) }), (err) => err === reason);
+    assert.deepEqual(pool.stats(), { size: 1, busy: 0, queued: 0, restarts: 0, rendered: 2 });
+  } finally {
+    gate.close();
     await pool.close();
   }
 });

@@ -7,14 +7,34 @@
  * in progress at once; one more is answered 503 with Retry-After at once, before its body is read.
  * That bounds the backlog, and the memory held by bodies in progress, to `max` requests' worth.
  *
+ * A place is held until the request's work ends, not until its client hangs up: a client that
+ * uploads 64 MiB and goes would otherwise free its place while its body and its job, still in the
+ * pool's queue, are held until the deadline, and the bound would be the queue's length instead.
+ * The client's going is still worth knowing: jobs given the handler's `gone` signal leave the
+ * queue then, which ends the work (and frees the place) at once unless a job is already running.
+ *
  * Cheap requests (cached links, health, metrics, pages) never count: they must keep working when
  * the service is at its limit.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { HttpProblem } from './problem.js';
 
 /** Seconds a refused client is asked to wait: the admitted backlog drains within about that. */
 const RETRY_AFTER_SECONDS = 1;
+
+/** An admitted request's handler: `gone` aborts when the client leaves before its answer is sent. */
+export type AdmittedHandler = (req: Request, res: Response, gone: AbortSignal) => Promise<void>;
+
+/** Where an admitted request's work is kept in res.locals, for the in-flight count (admittedWork). */
+const WORK = 'admittedWork';
+
+/**
+ * An admitted request's work, settled (never rejected) when its handler's promise settles; undefined
+ * for a request that took no place. The request is in flight until then, even after its client left.
+ */
+export function admittedWork(res: Response): Promise<void> | undefined {
+  return res.locals[WORK] as Promise<void> | undefined;
+}
 
 export class Admission {
   #active = 0;
@@ -57,7 +77,31 @@ export class Admission {
     };
   }
 
-  /** Middleware: a place for the rest of the request, released when its response is done or aborted. */
+  /**
+   * `handler` in a place of its own, released when the handler's promise settles (see the top of
+   * this file). The work cut short by the client's going answers nobody; it rejects with the
+   * `bad-request` problem, the client's doing (logged with status 499).
+   */
+  admitted(handler: AdmittedHandler): RequestHandler {
+    return (req, res) => {
+      const release = this.enter();
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort(new HttpProblem('bad-request', 'the client closed the connection before its answer was ready'));
+      });
+      const work = handler(req, res, gone.signal).finally(release);
+      res.locals[WORK] = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      return work;
+    };
+  }
+
+  /**
+   * Middleware: a place for the rest of the request, released when its response is done or
+   * aborted, which may be before its work ends. For routes not yet moved to admitted().
+   */
   middleware(): RequestHandler {
     return (_req, res, next) => {
       const release = this.enter();

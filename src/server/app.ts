@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WorkerPool } from '../jobs/pool.js';
-import { Admission } from './admission.js';
+import { Admission, admittedWork } from './admission.js';
 import type { BodyMeter } from './body.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -48,10 +48,13 @@ export function createApp(deps: AppDeps): express.Express {
     if (state.draining) res.setHeader('Connection', 'close');
     state.inFlight++;
     let done = false;
+    const leave = () => {
+      state.inFlight--;
+      state.onIdle?.();
+    };
     const finish = () => {
       if (done) return;
       done = true;
-      state.inFlight--;
       const route = res.locals['route'] as string;
       const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
       const seconds = (performance.now() - started) / 1000;
@@ -67,7 +70,11 @@ export function createApp(deps: AppDeps): express.Express {
         bytes_in: meter.bytes,
         bytes_out: Number(res.getHeader('content-length')) || 0,
       });
-      state.onIdle?.();
+      // A request that reads a profile is in flight until its work ends, which may be after its
+      // client has gone (a job running, a profile being stored): shutdown waits for it.
+      const work = admittedWork(res);
+      if (work === undefined) leave();
+      else void work.then(leave);
     };
     res.on('finish', finish);
     res.on('close', finish);
@@ -119,7 +126,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Security-Policy', SVG_CSP);
     next();
-  }, admission.middleware(), renderHandler({ config, pool, metrics }));
+  }, admission.admitted(renderHandler({ config, pool, metrics })));
 
   app.all('/v1/render', named('/v1/render'), () => {
     throw new HttpProblem('method-not-allowed', 'POST the profile to /v1/render', {}, { Allow: 'POST' });

@@ -53,7 +53,7 @@ export function registerCaptureRoutes(app: express.Express, deps: LinksDeps): vo
 
   // A capture holds a download (up to the body cap) and then reads the profile like an upload:
   // it takes an admission place like one, for as long as it runs.
-  app.post('/v1/captures', named, requireWriteToken(deps.config), deps.admission.middleware(), async (req, res) => {
+  app.post('/v1/captures', named, requireWriteToken(deps.config), deps.admission.admitted(async (req, res, gone) => {
     try {
       if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(req.headers['content-type'] ?? '')) {
         throw new HttpProblem('bad-request', 'send the capture as JSON (Content-Type: application/json): {"url": "http://host:port/debug/pprof/heap"}');
@@ -75,13 +75,11 @@ export function registerCaptureRoutes(app: express.Express, deps: LinksDeps): vo
       deps.store.get(); // 503 now rather than after the collection, when the store is not there
 
       // A client that gives up stops the capture too.
-      const abort = new AbortController();
-      res.on('close', () => abort.abort());
       const bytes = await fetchProfile(target.url, {
         ...policy.hooks,
         ...(body.seconds !== undefined && { seconds: body.seconds }),
         maxBytes: deps.config.maxBodyBytes,
-        signal: abort.signal,
+        signal: gone,
       });
       const stored = await storeProfile(deps, {
         bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
@@ -98,7 +96,7 @@ export function registerCaptureRoutes(app: express.Express, deps: LinksDeps): vo
       captures.inc({ outcome: problemFromError(err).problem.type.split(':').pop()! });
       throw err;
     }
-  });
+  }));
   app.all('/v1/captures', named, () => {
     throw new HttpProblem('method-not-allowed', 'POST a capture request to /v1/captures', {}, { Allow: 'POST' });
   });

@@ -90,7 +90,7 @@ export const SERVER_REFUSED_OPTIONS: readonly string[] = ['source_path', 'trim_p
 
 export function renderHandler(deps: RenderDeps) {
   const { config, metrics } = deps;
-  return async (req: Request, res: Response): Promise<void> => {
+  return async (req: Request, res: Response, gone?: AbortSignal): Promise<void> => {
     const meter: BodyMeter = res.locals['bodyMeter'] as BodyMeter;
     let format = 'unknown';
     try {
@@ -102,7 +102,7 @@ export function renderHandler(deps: RenderDeps) {
       }
       // The body is this request's alone: handed to the worker, not copied.
       const { input, transfer } = jobInput(upload, config, { keep: false, symbolize: request.options.symbolize });
-      const result = await inWorker(deps, reportJob(request.format, request.options, input, config), transfer);
+      const result = await inWorker(deps, reportJob(request.format, request.options, input, config), transfer, gone);
       res.status(200);
       res.setHeader('Content-Type', CONTENT_TYPES[request.format]);
       for (const w of result.warnings) res.append('X-Hotpath-Warning', headerSafe(w));
@@ -173,13 +173,14 @@ export function reportJob(
 
 /**
  * A job in the worker pool, under the server's deadline, timed in the render metrics. Its error is
- * the job's own (a typed error, mapped by problem.ts), or the pool's.
+ * the job's own (a typed error, mapped by problem.ts), or the pool's. `gone`: the client has left,
+ * so a job still queued is dropped (pool.run's signal).
  */
-export async function inWorker({ config, pool, metrics }: RenderDeps, job: Job, transfer: ArrayBuffer[] = []): Promise<JobResult> {
+export async function inWorker({ config, pool, metrics }: RenderDeps, job: Job, transfer: ArrayBuffer[] = [], gone?: AbortSignal): Promise<JobResult> {
   const started = performance.now();
   let outcome = 'ok';
   try {
-    return await pool.run(job, { deadlineMs: config.renderDeadlineMs, transfer });
+    return await pool.run(job, { deadlineMs: config.renderDeadlineMs, transfer, ...(gone !== undefined && { signal: gone }) });
   } catch (err) {
     outcome = problemFromError(err).problem.type.split(':').pop()!;
     // A pool that has no workers left (closed, or they cannot start) is the server's state, not the profile's fault.

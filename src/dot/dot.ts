@@ -70,6 +70,16 @@ export function composeDot(ctx: ReportContext, g: Graph, o: DotOptions): string 
   return out.join('\n') + '\n';
 }
 
+/**
+ * The nodes of DOT written by composeDot: one `N<id> [` line each (labels escape newlines, so none
+ * is split; tag boxes are `N<id>_<i> [`, edges `N<id> -> `). What the service checks against its
+ * SVG node cap before laying a graph out.
+ */
+export function countDotNodes(dot: string): number {
+  const m = dot.match(/^N\d+ \[/gm);
+  return m ? m.length : 0;
+}
+
 function nodeLine(ctx: ReportContext, n: GraphNode, id: number, maxFlat: number, hot: boolean, maxName?: number): string {
   const flat = flatValue(n);
   const cum = cumValue(n);

@@ -4,6 +4,7 @@
  * where they run differs. Pure but for Graphviz's WASM instance, so tests can run it in-process.
  */
 import { GraphTooLargeError } from '../errors.js';
+import { countDotNodes } from '../dot/dot.js';
 import { formatGoTime } from '../format/goformat.js';
 import { label } from '../format/units.js';
 import { parseOptions } from '../options.js';
@@ -63,12 +64,6 @@ async function reportJob(job: Extract<Job, { kind: 'report' }>): Promise<JobResu
     }
   }
   return result(body, report.warnings, report.breaches);
-}
-
-/** Nodes in pprof-style DOT: one `N<id> [` line each (labels escape newlines, so none is split). */
-export function countDotNodes(dot: string): number {
-  const m = dot.match(/^N\d+ \[/gm);
-  return m ? m.length : 0;
 }
 
 /**

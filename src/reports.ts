@@ -120,8 +120,10 @@ function buildReport(input: ReportInput | Profile, name: ReportName, o: ReportOp
       const r = topReport(profile, o, env);
       return out(JSON.stringify(topJson(r.report, r.rows), null, 2) + '\n', r.report.selected.warnings);
     }
-    case 'traces':
-      return out(tracesReport(profile, o, env), selectSamples(profile, o, env).warnings);
+    case 'traces': {
+      const r = tracesReport(profile, o, env);
+      return out(r.text, r.warnings);
+    }
     case 'dot':
     case 'svg': {
       // The hot path is drawn by default in SVG only, so that -dot stays pprof's DOT.
@@ -138,13 +140,17 @@ function buildReport(input: ReportInput | Profile, name: ReportName, o: ReportOp
       const samples = s.profile.samples.filter((x) => x.locations.length > 0);
       return out(rawReport({ ...s.profile, samples }, env.timeZone, new OutputBudget(env.maxOutputChars)), s.warnings);
     }
-    case 'peek':
+    case 'peek': {
       if (!o.peek) throw new OptionsError('peek needs a regexp: peek=REGEX', 'peek');
-      return out(peekReport(profile, o.peek, o, env), selectSamples(profile, o, env).warnings);
-    case 'list':
+      const r = peekReport(profile, o.peek, o, env);
+      return out(r.text, r.warnings);
+    }
+    case 'list': {
       if (!o.list) throw new OptionsError('list needs a regexp: list=REGEX', 'list');
       // Without sources (the service, unless an archive came with the upload) list still prints every line's costs.
-      return out(listReport(profile, o.list, o, { sources: sources ?? memorySources({}), env }), selectSamples(profile, o, env).warnings);
+      const r = listReport(profile, o.list, o, { sources: sources ?? memorySources({}), env });
+      return out(r.text, r.warnings);
+    }
     case 'flame':
     case 'icicle':
     case 'flame.json': {

@@ -38,7 +38,7 @@ interface LineNode {
 /** Lines shown before the first and after the last sample of a function without a start line. */
 const MARGIN = 5;
 
-export function listReport(profile: Profile, regex: string, options: ReportOptions, { sources, env }: ListEnv): string {
+export function listReport(profile: Profile, regex: string, options: ReportOptions, { sources, env }: ListEnv): { text: string; warnings: string[] } {
   const symbol = compileRegex(regex, 'list');
   // pprof's list forces trimming off and line granularity; -noinlines still applies.
   const o: ReportOptions = { ...options, granularity: 'lines', trim: false, nodecount: 0, nodefraction: 0, edgefraction: 0 };
@@ -74,7 +74,7 @@ export function listReport(profile: Profile, regex: string, options: ReportOptio
     }
     for (const file of [...byFile.keys()].sort(compareBytes)) routine(ctx, name, file, byFile.get(file)!, text, out, budget);
   }
-  return out.join('\n') + '\n';
+  return { text: out.join('\n') + '\n', warnings: selected.warnings };
 }
 
 /** One function in one file: header, then its annotated lines, added to `out`. */

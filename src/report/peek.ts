@@ -19,7 +19,7 @@ const LEGEND = '      flat  flat%   sum%        cum   cum%   calls calls% + cont
  * trimming off; for every node whose printable name matches, its callers above it and its callees
  * below, each edge with its weight and that weight's share of the node's cum.
  */
-export function peekReport(profile: Profile, regex: string, options: ReportOptions, env?: ReportEnv): string {
+export function peekReport(profile: Profile, regex: string, options: ReportOptions, env?: ReportEnv): { text: string; warnings: string[] } {
   const symbol = compileRegex(regex, 'peek');
   const report = graphReport(profile, 'top', { ...options, trim: false }, env);
   const ctx = report.selected.ctx;
@@ -44,7 +44,7 @@ export function peekReport(profile: Profile, regex: string, options: ReportOptio
   }
   if (nodes.length > 0) out.push(SEPARATOR);
   if (matched === 0) throw new OptionsError(`no matches found for regexp: ${regex}`, 'peek');
-  return out.join('\n') + '\n';
+  return { text: out.join('\n') + '\n', warnings: report.selected.warnings };
 }
 
 /** pprof prints the edge's summed weight as it is (not a -mean average) and its share of the node's cum. */

@@ -49,7 +49,8 @@ export function formatTraces(
   return out.join('\n') + '\n';
 }
 
-export function tracesReport(profile: Profile, o: ReportOptions, env: ReportEnv = {}): string {
+export function tracesReport(profile: Profile, o: ReportOptions, env: ReportEnv = {}): { text: string; warnings: string[] } {
   const s = selectSamples(profile, o, env);
-  return formatTraces(s.ctx, s.profile, s.valueIndex, s.meanIndex, o.granularity, o.noinlines, s.numLabelUnits, new OutputBudget(env.maxOutputChars));
+  const text = formatTraces(s.ctx, s.profile, s.valueIndex, s.meanIndex, o.granularity, o.noinlines, s.numLabelUnits, new OutputBudget(env.maxOutputChars));
+  return { text, warnings: s.warnings };
 }

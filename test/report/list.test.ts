@@ -29,7 +29,7 @@ for (const c of cases) {
     const dirs = (sourcePath ?? '').split(':').filter((d) => d !== '').map((d) => path.join(CORPUS, d));
     const sources = directorySources(dirs, { cwd: CORPUS });
     const { profile } = loadProfile(readFileSync(inputPath(c.inputs[0]!)));
-    assert.equal(listReport(profile, regex, parseOptions(options), { sources, env }), readGolden(c.golden));
+    assert.equal(listReport(profile, regex, parseOptions(options), { sources, env }).text, readGolden(c.golden));
   });
 }
 
@@ -46,7 +46,7 @@ test('a regexp matching no function is pprof\'s error, as an OptionsError', () =
 test('without the source file, the per-line costs are still printed and one line names the file', () => {
   const golden = readGolden('shopd.cpu.list.Checksum.txt');
   const missingDir = path.join(CORPUS, 'no-such-dir');
-  const text = listReport(shopdCpu(), 'Cart..Checksum', parseOptions({}), { sources: directorySources([missingDir]), env });
+  const text = listReport(shopdCpu(), 'Cart..Checksum', parseOptions({}), { sources: directorySources([missingDir]), env }).text;
   const lines = text.split('\n');
   assert.equal(lines[0], 'Total: 4.27s');
   assert.equal(lines[1], 'ROUTINE ======================== shopd/internal/cart.(*Cart).Checksum in shopd/internal/cart/cart.go');
@@ -68,7 +68,7 @@ test('in-memory sources give the same text as the directory', () => {
     memorySources(new Map([[`src/${file}`, bytes.toString('utf8')]]), { searchPath: ['src'] }),
   ]) {
     assert.equal(
-      listReport(shopdCpu(), 'cart.BundleCombos', parseOptions({}), { sources, env }),
+      listReport(shopdCpu(), 'cart.BundleCombos', parseOptions({}), { sources, env }).text,
       readGolden('shopd.cpu.list.BundleCombos.txt'),
     );
   }
@@ -98,7 +98,7 @@ test('a search directory\'s base name in a profile path changes the names list p
   const p = shopdCpu();
   for (const f of p.functions) if (f.filename.startsWith('shopd/')) f.filename = '/build/ci/src/' + f.filename;
   const sources = memorySources({ 'src/shopd/internal/cart/cart.go': readFileSync(path.join(CORPUS, 'src/shopd/internal/cart/cart.go')) }, { searchPath: ['src'] });
-  assert.equal(listReport(p, 'cart.BundleCombos', parseOptions({}), { sources, env }), readGolden('shopd.cpu.list.BundleCombos.txt'));
+  assert.equal(listReport(p, 'cart.BundleCombos', parseOptions({}), { sources, env }).text, readGolden('shopd.cpu.list.BundleCombos.txt'));
 });
 
 test('source lines split like Go\'s bufio.Scanner', () => {
@@ -110,7 +110,7 @@ test('source lines split like Go\'s bufio.Scanner', () => {
 
 test('-noinlines: an inlined function is no list of its own (as in pprof)', () => {
   const sources = corpusSources();
-  assert.match(listReport(shopdCpu(), 'cart.mix', parseOptions({}), { sources, env }), /ROUTINE =+ shopd\/internal\/cart\.mix in shopd\/internal\/cart\/cart\.go\n +240ms +400ms \(flat, cum\)/);
+  assert.match(listReport(shopdCpu(), 'cart.mix', parseOptions({}), { sources, env }).text, /ROUTINE =+ shopd\/internal\/cart\.mix in shopd\/internal\/cart\/cart\.go\n +240ms +400ms \(flat, cum\)/);
   assert.throws(
     () => listReport(shopdCpu(), 'cart.mix', parseOptions({ noinlines: 'true' }), { sources, env }),
     (e: unknown) => e instanceof OptionsError && /no matches found/.test(e.message),

@@ -22,7 +22,7 @@ for (const c of cases) {
   test(`${c.golden}  (${c.flags.join(' ')})`, () => {
     const { regex, options } = splitReportFlags(c.flags, '-peek');
     const { profile } = loadProfile(readFileSync(inputPath(c.inputs[0]!)));
-    assert.equal(peekReport(profile, regex, parseOptions(options), { timeZone: 'UTC' }), readGolden(c.golden));
+    assert.equal(peekReport(profile, regex, parseOptions(options), { timeZone: 'UTC' }).text, readGolden(c.golden));
   });
 }
 
@@ -40,7 +40,7 @@ test('an invalid regexp is an OptionsError naming peek', () => {
 });
 
 test('the running sum% counts matched nodes only, and every matched node gets a block', () => {
-  const text = peekReport(shopdCpu(), 'cart\\.', parseOptions({}), { timeZone: 'UTC' });
+  const text = peekReport(shopdCpu(), 'cart\\.', parseOptions({}), { timeZone: 'UTC' }).text;
   const nodeLines = text.split('\n').filter((l) => /^ {0,9}\S+ +[\d.]+% +[\d.]+% .*\| shopd\/internal\/cart\./.test(l));
   assert.ok(nodeLines.length >= 2, text);
   const flat = nodeLines.map((l) => Number(/^\s*\S+\s+([\d.]+)%/.exec(l)![1]));

@@ -113,7 +113,7 @@ function assertListGoldens(archive: Uint8Array): void {
   for (const c of listCases) {
     const { regex, options } = splitReportFlags(c.flags, '-list');
     const { profile } = loadProfile(readFileSync(inputPath(c.inputs[0]!)));
-    assert.equal(listReport(profile, regex, parseOptions(options), { sources, env: { timeZone: 'UTC' } }), readGolden(c.golden), c.golden);
+    assert.equal(listReport(profile, regex, parseOptions(options), { sources, env: { timeZone: 'UTC' } }).text, readGolden(c.golden), c.golden);
   }
 }
 
@@ -221,7 +221,7 @@ test('a file that many frame paths resolve to is read (and split into lines) onc
   const sources = readSourcesArchive(tar([{ name: 'src/big.go', data: 'package main\n'.repeat(10) + 'func f() {}\n'.repeat(10) }]));
   let reads = 0;
   const counting = { ...sources, read: (file: string) => (reads++, sources.read(file)) };
-  const text = listReport(profile, 'alias', parseOptions({}), { sources: counting });
+  const text = listReport(profile, 'alias', parseOptions({}), { sources: counting }).text;
   assert.equal(reads, 1, text);
   assert.equal((text.match(/^ROUTINE.*big\.go$/gm) ?? []).length, 3, text);
   assert.ok(text.includes('func f() {}'), 'with its text');

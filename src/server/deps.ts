@@ -22,7 +22,7 @@ export interface AppDeps {
 }
 
 export interface ServerState {
-  /** every render worker loaded Graphviz once */
+  /** every job worker loaded Graphviz once */
   workersReady: boolean;
   /** SIGTERM received: finishing in-flight requests, taking no new work */
   draining: boolean;

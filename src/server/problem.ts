@@ -147,8 +147,8 @@ export function problemFromError(err: unknown): MappedError {
     return mapped('render-timeout', `${err.message}; ask for fewer nodes (nodecount, nodefraction) or focus the graph`);
   }
   if (err instanceof RenderWorkerLostError) {
-    // Not the graph's fault as far as anyone knows: the worker has been replaced, so try again.
-    return mapped('unavailable', `the render worker laying out this graph stopped (${err.message}); it has been replaced: retry`, {}, { 'Retry-After': '1' });
+    // Not the profile's fault as far as anyone knows: the worker has been replaced, so try again.
+    return mapped('unavailable', `the job worker doing this request's work stopped (${err.message}); it has been replaced: retry`, {}, { 'Retry-After': '1' });
   }
   if (err instanceof RenderError) return mapped('render-failed', `Graphviz: ${err.message}`);
   if (err instanceof FetchError) {

@@ -1,5 +1,6 @@
 /**
- * GET /p/{id}: the viewer page of a shared profile, and the two static files it loads.
+ * GET /p/{id}: the viewer page of a shared profile, and the static files it loads (its scripts and
+ * stylesheet).
  *
  * The HTML is filled in on the server (title, the header facts, OpenGraph and Twitter card tags for
  * unfurls), every value HTML-escaped: profile names are attacker-controlled and carry `<script>`.
@@ -233,7 +234,7 @@ export interface ViewerDeps {
   viewer?: Viewer;
 }
 
-/** The routes: GET /p/:id and the two hashed assets. Mount at the application's root. */
+/** The routes: GET /p/:id and the hashed assets (every script and the stylesheet). Mount at the application's root. */
 export function viewerRoutes(deps: ViewerDeps): Router {
   const viewer = deps.viewer ?? loadViewer();
   const router = express.Router({ strict: true });

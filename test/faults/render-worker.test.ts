@@ -43,7 +43,7 @@ test('a worker killed mid-layout: that request answers 503 problem+json at once,
   assert.equal(failed.status, 503, failed.text);
   const problem = problemOf(failed);
   assert.equal(problem.type, 'urn:hotpath:problem:unavailable');
-  assert.match(problem.detail, /render worker .*stopped.*retry/);
+  assert.match(problem.detail, /job worker .*stopped.*retry/);
   assert.equal(failed.headers.get('retry-after'), '1');
   assert.ok(failedAfterMs < 2000, `answered ${failedAfterMs.toFixed(0)} ms after the kill`);
 

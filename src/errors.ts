@@ -82,7 +82,7 @@ export class RenderError extends Error {
 }
 
 /**
- * The render worker running the job died (killed, crashed) rather than Graphviz refusing the
+ * The job worker running the job died (killed, crashed) rather than Graphviz refusing the
  * graph. The pool has started a replacement, so the same request sent again is likely to succeed:
  * the server answers 503 with Retry-After, not a 4xx about the graph.
  */

@@ -97,16 +97,4 @@ export class Admission {
       return work;
     };
   }
-
-  /**
-   * Middleware: a place for the rest of the request, released when its response is done or
-   * aborted, which may be before its work ends. For routes not yet moved to admitted().
-   */
-  middleware(): RequestHandler {
-    return (_req, res, next) => {
-      const release = this.enter();
-      res.once('close', release);
-      next();
-    };
-  }
 }

@@ -170,11 +170,11 @@ export interface RunningServer {
   state: ServerState;
   /** the profile store (opened in the background at start) */
   store: StoreHandle;
-  /** Resolves once every render worker has loaded Graphviz and the store is open. */
+  /** Resolves once every job worker has loaded Graphviz and the store is open. */
   ready(): Promise<void>;
   /**
    * Stops accepting connections, lets in-flight requests finish for up to `graceMs` (then cuts
-   * them), stops the render workers. Idempotent. Resolves to whether the grace period ran out.
+   * them), stops the job workers. Idempotent. Resolves to whether the grace period ran out.
    */
   shutdown(graceMs?: number): Promise<{ timedOut: boolean }>;
 }
@@ -202,7 +202,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, opts: S
       state.workersReady = true;
     },
     (err: Error) => {
-      logger.error({ msg: 'render workers failed to start', error: err.message });
+      logger.error({ msg: 'job workers failed to start', error: err.message });
       throw err;
     },
   );

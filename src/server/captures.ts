@@ -85,7 +85,7 @@ export function registerCaptureRoutes(app: express.Express, deps: LinksDeps): vo
         bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         title: body.title ?? `${target.url.host}${target.url.pathname}`.slice(0, 200),
         ...(body.ttl !== undefined && { ttlSeconds: body.ttl }),
-      }).catch((err: unknown) => {
+      }, gone).catch((err: unknown) => {
         // The target's answer, not the client's request, is at fault: say so.
         if (err instanceof ProfileError || err instanceof TooLargeError) err.message = `what ${target.url.host} answered: ${err.message}`;
         throw err;

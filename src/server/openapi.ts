@@ -117,7 +117,7 @@ export function openApiDocument(config: ServerConfig): JsonObject {
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'the process answers' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: render workers loaded, profile store open, not shutting down',
+          summary: 'Readiness: job workers loaded, profile store open, not shutting down',
           responses: { '200': { description: 'ready' }, '503': { description: 'starting or draining' } },
         },
       },

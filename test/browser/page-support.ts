@@ -1,5 +1,5 @@
 /**
- * What the viewer's browser tests share: a real server (render workers, an SQLite store in a temp
+ * What the viewer's browser tests share: a real server (job workers, an SQLite store in a temp
  * directory), headless Chromium, pages that fail the test on any script error, CSP or Trusted Types
  * violation or dialog, uploads, and screenshots kept in test-results/browser/ (gitignored) for a
  * person to look at.

@@ -131,6 +131,16 @@ test('a client that leaves: its waiting job leaves the queue, its running job ke
     await until(() => service.pool.stats().queued === 0, 'the job of a client that left stayed queued', 3000);
     assert.equal(service.pool.stats().busy, 1, 'while the slow layout still runs');
 
+    // An upload to /v1/profiles likewise: its check job leaves the queue with its client, and nothing is stored.
+    const uploadClient = new AbortController();
+    const upload = hangUp(fetch(`${service.url}/v1/profiles`, {
+      method: 'POST', body: cpu, headers: { 'Content-Type': 'application/octet-stream' }, signal: uploadClient.signal,
+    }));
+    await until(() => service.pool.stats().queued === 1, "the upload's check never queued");
+    uploadClient.abort();
+    await upload;
+    await until(() => service.pool.stats().queued === 0, 'the check of an upload whose client left stayed queued', 3000);
+
     // The slow client leaves too: its job runs on, holding its place, and the request is in flight.
     slowClient.abort();
     await slow;

@@ -39,7 +39,7 @@ export interface StoredResult {
  * other is still readable. A sources archive is written with the profile, in the same put: it lives
  * exactly as long as the profile and is read only through it.
  */
-export async function storeProfile(deps: LinksDeps, p: ProfileToStore): Promise<StoredResult> {
+export async function storeProfile(deps: LinksDeps, p: ProfileToStore, gone?: AbortSignal): Promise<StoredResult> {
   const store = deps.store.get();
   const upload: Upload = {
     profile: p.bytes,
@@ -48,7 +48,7 @@ export async function storeProfile(deps: LinksDeps, p: ProfileToStore): Promise<
   };
   // The bytes are stored afterwards: the worker gets copies.
   const { input, transfer } = jobInput(upload, deps.config, { keep: true });
-  await inWorker(deps, { kind: 'check', input }, transfer);
+  await inWorker(deps, { kind: 'check', input }, transfer, gone); // a client gone takes its waiting check off the queue
   let baseId: string | undefined;
   if (p.base !== undefined) {
     const ttl = p.ttlSeconds === undefined ? undefined : p.ttlSeconds + 60;

@@ -28,7 +28,7 @@ export function registerLinkRoutes(app: express.Express, deps: LinksDeps): void 
   const artifacts = artifactMetrics(deps);
   const memo = new ArtifactMemo(deps.config.artifactMemoryBytes);
 
-  app.post('/v1/profiles', route('/v1/profiles'), noStore, requireWriteToken(deps.config), deps.admission.middleware(), async (req, res) => {
+  app.post('/v1/profiles', route('/v1/profiles'), noStore, requireWriteToken(deps.config), deps.admission.admitted(async (req, res, gone) => {
     const query = uploadQuery(req.query as Record<string, unknown>);
     const upload = await readUpload(req, deps.config, res.locals['bodyMeter'] as BodyMeter, { fields: ['title', 'ttl'] });
     const meta = uploadMeta(query, upload.fields ?? {});
@@ -41,9 +41,9 @@ export function registerLinkRoutes(app: express.Express, deps: LinksDeps): void 
       ...(baseBytes !== undefined && { base: { bytes: baseBytes, diff: upload.diff_base !== undefined } }),
       ...(upload.sources !== undefined && { sources: upload.sources }),
       ...meta,
-    });
+    }, gone);
     sendStored(req, res, deps.config, stored);
-  });
+  }));
   app.all('/v1/profiles', route('/v1/profiles'), () => {
     throw new HttpProblem('method-not-allowed', 'POST a profile to /v1/profiles', {}, { Allow: 'POST' });
   });

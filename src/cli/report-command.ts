@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { parseOptions, type ReportOptions } from '../options.js';
 import { parseBudget, BudgetError, type Budget } from '../ci/budget.js';
 import { runReport, type ReportSettings } from '../ci/run.js';
-import { describeError, UsageError } from '../errors.js';
+import { describeError, oneLine, UsageError } from '../errors.js';
 import { OUTPUT_FORMATS, parseArgs, type CliArgs } from './args.js';
 
 /** Reads a profile argument: a file, `-` for stdin, or a URL (main.ts's reader, with -seconds and progress). */
@@ -140,8 +140,4 @@ async function readBudgetFile(file: string): Promise<string> {
   } catch (e) {
     throw new UsageError(`--budget: ${describeError(e).message}`);
   }
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ');
 }

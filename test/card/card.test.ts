@@ -14,6 +14,7 @@ import { ELLIPSIS, fitText, shortName, textWidth } from '../../src/card/text.js'
 import { dotReport } from '../../src/dot/report.js';
 import { findHotPath } from '../../src/graph/hot-path.js';
 import { leakReport } from '../../src/goroutines/leaks.js';
+import { label } from '../../src/format/units.js';
 import { parseOptions } from '../../src/options.js';
 import { loadProfile, loadProfileWithBase } from '../../src/profile/load.js';
 import { loadReportInput, produceReport } from '../../src/reports.js';
@@ -68,6 +69,20 @@ test("a heap diff's card lists what grew most, signed, and says it is against a 
   assert.equal(s.rows[0]!.name, 'main.growCache');
   assert.match(s.caption, /grew most/);
   assert.match(s.facts[0]!, /^inuse_space against a base of 14\.16MB$/);
+});
+
+test("a card against a base gives the base's own total, under -base as under -diff_base", () => {
+  // heap.b has grown from heap.a: against heap.b as the base, Σ|new − base| (-base's total) is far
+  // from heap.b's own total, which -diff_base's happens to equal.
+  const o = parseOptions({ sample_index: 'inuse_space' });
+  const baseTotal = topReport(loadProfile(file('shopd/heap.b.pb.gz')).profile, o).report.selected.ctx.total;
+  const delta = topReport(loadProfileWithBase(file('shopd/heap.a.pb.gz'), file('shopd/heap.b.pb.gz'), false).profile, o).report.selected.ctx.total;
+  assert.notEqual(label(delta, 'bytes'), label(baseTotal, 'bytes'));
+  for (const diff of [false, true]) {
+    const input = loadReportInput('card', file('shopd/heap.a.pb.gz'), { bytes: file('shopd/heap.b.pb.gz'), diff });
+    const s = cardSummary({ profile: input.profile, base: { profile: input.base!, diff } }, o);
+    assert.equal(s.facts[0], `inuse_space against a base of ${label(baseTotal, 'bytes')}`, diff ? '-diff_base' : '-base');
+  }
 });
 
 test("a goroutine profile's card lists the leak report's groups with their wait reasons", () => {

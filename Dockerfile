@@ -27,8 +27,6 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/build/src ./build/src
-# The demangler is a port of BSD-licensed Go code: its license travels with the compiled files.
-COPY --from=build /app/src/profile/demangle/LICENSE ./build/src/profile/demangle/LICENSE
 COPY templates ./templates
 # Liberation fonts for PNG rendering (src/render/png.ts reads them from here).
 COPY fonts ./fonts

@@ -95,3 +95,6 @@ writeFileSync(path.join(outdir, 'graphviz.wasm'), await unpackGraphvizWasm());
 // Required at run time by a path relative to the requiring module (CommonJS, loaded on first use):
 // the C++/Rust demangler of profile/symbolize.ts, as tsc compiled it.
 cpSync('build/src/profile/demangle', path.join(outdir, 'demangle'), { recursive: true, filter: (f) => !f.endsWith('.map') });
+// The demangler is a port of BSD-licensed Go code and tsc drops its copyright headers: its license
+// goes with both compiled copies (the npm package and the Docker image ship build/src/).
+for (const dir of ['build/src/profile/demangle', path.join(outdir, 'demangle')]) cpSync('src/profile/demangle/LICENSE', path.join(dir, 'LICENSE'));

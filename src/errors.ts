@@ -201,6 +201,7 @@ const ERRNO_WHY: Record<string, string> = {
   ENOTDIR: 'not a directory', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long', EMFILE: 'too many open files',
 };
 
-function oneLine(s: string): string {
+/** A message as one line of at most 500 characters: a profile's names can be long and hold newlines. */
+export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').slice(0, 500);
 }

@@ -1,4 +1,5 @@
 import { isBeyondJsLimits, OptionsError, TooLargeError } from './errors.js';
+import { goBase } from './format/go-strings.js';
 import { LIMITS } from './limits.js';
 import { OutputBudget, outputTooLarge } from './pipeline/output.js';
 import type { ReportOptions } from './options.js';
@@ -186,7 +187,7 @@ function buildReport(input: ReportInput | Profile, name: ReportName, o: ReportOp
 }
 
 function flameTitle(sampleType: string, p: Profile, name: string, diff: boolean): string {
-  const file = p.mappings[0]?.file.split('/').pop();
+  const file = p.mappings[0]?.file ? goBase(p.mappings[0].file) : '';
   const what = diff ? 'Differential flame graph' : name === 'icicle' ? 'Icicle graph' : 'Flame graph';
   return `${what}: ${sampleType}${file ? ` — ${file}` : ''}`;
 }

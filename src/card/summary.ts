@@ -5,13 +5,13 @@
  * disagrees with the page a click away.
  */
 import { goBase } from '../format/go-strings.js';
-import { label, trimmedPercentage } from '../format/units.js';
+import { label, scale, trimmedPercentage } from '../format/units.js';
 import { findHotPath } from '../graph/hot-path.js';
 import { leakReport } from '../goroutines/leaks.js';
 import type { ReportOptions } from '../options.js';
 import { formatValue, profileTypeName } from '../pipeline/context.js';
 import { graphReport } from '../pipeline/graph-report.js';
-import type { ReportEnv } from '../pipeline/select.js';
+import { selectSamples, type ReportEnv } from '../pipeline/select.js';
 import { subtractBase } from '../profile/base.js';
 import type { Profile } from '../profile/model.js';
 import { formatGoTime } from '../format/goformat.js';
@@ -41,7 +41,7 @@ export function cardSummary(input: CardInput, o: ReportOptions, env: ReportEnv =
   ];
   const summary = isGoroutineProfile(profile, input.kind)
     ? goroutineRows(profile, base?.profile)
-    : functionRows(compared, kind, o, env, base !== undefined);
+    : functionRows(compared, kind, o, env, base?.profile);
   return { title, kind, facts: [...summary.facts, ...when], caption: summary.caption, rows: summary.rows, hotPath, diff: base !== undefined };
 }
 
@@ -58,10 +58,11 @@ function shortTime(nanos: bigint): string {
 type Rows = Pick<CardSummary, 'facts' | 'caption' | 'rows'>;
 
 /**
- * -top's rows by flat value, as the Top tab lists them. Compared with a base: the five that grew
- * most (or, when nothing grew, shrank most), signed.
+ * -top's rows by flat value, as the Top tab lists them. Compared with a base (`p` is then the
+ * difference): the five that grew most (or, when nothing grew, shrank most), signed.
  */
-function functionRows(p: Profile, kind: string, o: ReportOptions, env: ReportEnv, diff: boolean): Rows {
+function functionRows(p: Profile, kind: string, o: ReportOptions, env: ReportEnv, base: Profile | undefined): Rows {
+  const diff = base !== undefined;
   const top = topReport(p, o, env);
   const { ctx } = top.report.selected;
   const total = formatValue(ctx, ctx.total);
@@ -81,8 +82,12 @@ function functionRows(p: Profile, kind: string, o: ReportOptions, env: ReportEnv
   }
   const grew = top.rows.filter((r) => r.flat > 0).sort((a, b) => b.flat - a.flat);
   const shrank = top.rows.filter((r) => r.flat < 0).sort((a, b) => a.flat - b.flat);
+  // The base's own total: the difference's is pprof's percentage base, which only under -diff_base is
+  // the base's; under -base it is Σ|new − base| over the stacks.
+  const b = selectSamples(base, o, env).ctx;
+  const baseTotal = scale(b.total, b.sampleUnit, ctx.sampleUnit)[0];
   return {
-    facts: [`${ctx.sampleType} against a base of ${total}`],
+    facts: [`${ctx.sampleType} against a base of ${formatValue(ctx, baseTotal)}`],
     caption: grew.length > 0 ? 'grew most against the base (flat)' : 'nothing grew; shrank most against the base (flat)',
     rows: (grew.length > 0 ? grew : shrank).slice(0, CARD_ROWS).map(row),
   };

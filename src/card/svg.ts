@@ -133,19 +133,33 @@ function row(r: CardRow, i: number, diff: boolean): string {
 /**
  * The hot path in one line: all of it when it fits, else its first function, "…" and as many of its
  * last ones as fit (where the cost is), names cut only when even the last one alone is too long.
+ * Linear in the path: widths add up name by name (text widths are sums of advances), and a name is
+ * shortened and measured only when reached, so a path thousands of frames deep (-trim=false) costs
+ * what the line shows, not the square of its length.
  */
 export function hotPathLine(names: string[], width: number, font: Font = PATH): string {
-  const short = names.map(shortName);
-  if (short.length === 0) return '';
-  const whole = short.join(ARROW);
-  if (textWidth(whole, font) <= width) return whole;
-  for (let tail = short.length - 2; tail >= 1; tail--) {
-    const line = [short[0]!, ELLIPSIS, ...short.slice(-tail)].join(ARROW);
-    if (textWidth(line, font) <= width) return line;
+  if (names.length === 0) return '';
+  const short: string[] = [];
+  const nameAt = (i: number) => (short[i] ??= shortName(names[i]!));
+  const arrow = textWidth(ARROW, font);
+  const first = nameAt(0);
+  let used = textWidth(first, font);
+  let whole = 1;
+  while (whole < names.length && used <= width) used += arrow + textWidth(nameAt(whole++), font);
+  if (used <= width) return short.join(ARROW);
+  // The first, "…", then the last functions, added from the end while the line still fits.
+  used = textWidth(first, font) + arrow + textWidth(ELLIPSIS, font);
+  let tail = 0;
+  while (tail < names.length - 2) {
+    const next = used + arrow + textWidth(nameAt(names.length - 1 - tail), font);
+    if (next > width) break;
+    used = next;
+    tail++;
   }
-  const head = fitText(short[0]!, width / 3, font, 'end');
+  if (tail >= 1) return [first, ELLIPSIS, ...short.slice(names.length - tail)].join(ARROW);
+  const head = fitText(first, width / 3, font, 'end');
   const lead = `${head}${ARROW}${ELLIPSIS}${ARROW}`;
-  return lead + fitText(short.at(-1)!, width - textWidth(lead, font), font, 'end');
+  return lead + fitText(nameAt(names.length - 1), width - textWidth(lead, font), font, 'end');
 }
 
 export function renderCard(s: CardSummary): string {

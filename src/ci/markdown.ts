@@ -64,6 +64,12 @@ export function linkTarget(relativePath: string): string {
   return relativePath.split('/').map(encodeURIComponent).join('/');
 }
 
+/** "; all of them in [top.txt](…)" when that file was written; nothing when it could not be (its problem is listed). */
+function allIn(p: SummaryProfile, file: string): string {
+  const target = `${p.dir}/${file}`;
+  return p.files.some((f) => f.path === target) ? `; all of them in [${file}](${linkTarget(target)})` : '';
+}
+
 export interface SummaryFile {
   /** path relative to summary.md, e.g. `cpu/graph.svg` */
   path: string;
@@ -172,7 +178,7 @@ function profileSection(p: SummaryProfile): string[] {
       out.push(`| ${cell(r.flat)} | ${cell(r.flatPercent)} | ${cell(r.cum)} | ${cell(r.cumPercent)} | ${cell(r.name, MAX_NAME)} |`);
     }
     out.push('');
-    if (p.totalRows > p.rows.length) out.push(`Top ${p.rows.length} of ${p.totalRows} functions by ${p.sortedBy}; all of them in [top.txt](${linkTarget(`${p.dir}/top.txt`)}).`, '');
+    if (p.totalRows > p.rows.length) out.push(`Top ${p.rows.length} of ${p.totalRows} functions by ${p.sortedBy}${allIn(p, 'top.txt')}.`, '');
   }
 
   if (p.goroutines) {
@@ -188,7 +194,7 @@ function profileSection(p: SummaryProfile): string[] {
         out.push(`| ${x.count} |${delta} ${cell(x.waiting)} | ${cell(x.function, MAX_NAME)} |`);
       }
       out.push('');
-      if (g.totalGroups > g.groups.length) out.push(`${g.groups.length} of ${g.totalGroups} groups; all of them in [leaks.txt](${linkTarget(`${p.dir}/leaks.txt`)}).`, '');
+      if (g.totalGroups > g.groups.length) out.push(`${g.groups.length} of ${g.totalGroups} groups${allIn(p, 'leaks.txt')}.`, '');
     }
   }
 

@@ -10,9 +10,12 @@ import { describeError, UsageError } from '../errors.js';
 import { adjustProfileUrl, displayUrl } from '../fetch/url.js';
 import { percentage } from '../format/units.js';
 import { escapeName, leakReport } from '../goroutines/leaks.js';
+import type { Limits } from '../limits.js';
 import type { ReportOptions } from '../options.js';
 import { formatValue } from '../pipeline/context.js';
-import { selectSamples } from '../pipeline/select.js';
+import { outputTooLarge } from '../pipeline/output.js';
+import { selectSamples, type ReportEnv } from '../pipeline/select.js';
+import type { LoadOptions } from '../profile/load.js';
 import type { Profile } from '../profile/model.js';
 import { topJson } from '../report/json.js';
 import { topReport, type TopRow } from '../report/top.js';
@@ -27,6 +30,8 @@ export interface ReportSettings {
   base?: { path: string; diff: boolean };
   /** functions per table in summary.md */
   rows: number;
+  /** the budgets (-max_samples=N and the like), as for every other hotpath command */
+  limits: Limits;
 }
 
 /** Reads a profile argument: a file, `-` for stdin, or a URL. */
@@ -142,13 +147,20 @@ class Run {
   private readonly failures: { title: string; message: string }[] = [];
   private readonly outcomes: RuleOutcome[][] = [];
   private code = 0;
+  /** What reading a profile may cost, and how it is symbolized: as `hotpath -top` reads it. */
+  private readonly load: LoadOptions;
+  /** The output budget every file is held to, as `hotpath -top` holds its one report. */
+  private readonly env: ReportEnv;
 
   constructor(
     private readonly args: ReportSettings,
     private readonly options: ReportOptions,
     private readonly budget: Budget | undefined,
     private readonly readInput: InputReader,
-  ) {}
+  ) {
+    this.load = { ...args.limits, symbolize: options.symbolize };
+    this.env = { maxOutputChars: args.limits.maxOutputChars };
+  }
 
   /** The first failure decides the exit code; a breach alone exits 1. */
   private failed(code: number): void {
@@ -169,10 +181,10 @@ class Run {
     try {
       bytes = await this.readInput(job.source);
       baseBytes = job.base ? await this.readInput(job.base.source) : undefined;
-      own = loadReportInput('top', bytes);
+      own = loadReportInput('top', bytes, undefined, this.load);
       if (baseBytes) {
-        base = loadReportInput('top', baseBytes).profile;
-        delta = loadReportInput('top', bytes, { bytes: baseBytes, diff: this.args.base!.diff });
+        base = loadReportInput('top', baseBytes, undefined, this.load).profile;
+        delta = loadReportInput('top', bytes, { bytes: baseBytes, diff: this.args.base!.diff }, this.load);
       }
     } catch (e) {
       return this.profileFailed(job, e);
@@ -206,6 +218,7 @@ class Run {
 
   private async writeProfile(job: Job, own: ReportInput, base: Profile | undefined, delta: ReportInput | undefined): Promise<SummaryProfile> {
     const o = this.options;
+    const env = this.env;
     const folder = path.join(this.args.out, job.dir);
     await mkdir(folder, { recursive: true });
     const files: SummaryFile[] = [];
@@ -228,16 +241,16 @@ class Run {
     };
 
     // The table and top.txt come from one -top report: its bytes equal `hotpath -top`'s.
-    const top = topReport(own.profile, o);
+    const top = topReport(own.profile, o, env);
     const ctx = top.report.selected.ctx;
     for (const w of top.report.selected.warnings) warnings.add(w);
-    await write('top.txt', top.text, 'top.txt');
-    await write('top.json', JSON.stringify(topJson(top.report, top.rows), null, 2) + '\n', 'top.json');
+    await attempt('top.txt', () => write('top.txt', withinBudget(top.text, env), 'top.txt'));
+    await attempt('top.json', () => write('top.json', withinBudget(JSON.stringify(topJson(top.report, top.rows), null, 2) + '\n', env), 'top.json'));
 
     let image: string | undefined;
     let raw: string | undefined;
     await attempt('graph.svg', async () => {
-      const graph = await layoutGraph(produceReport(own, 'svg', o).text);
+      const graph = await layoutGraph(produceReport(own, 'svg', o, env).text);
       raw = graph.raw;
       await write('graph.svg', graph.svg, 'call graph');
     });
@@ -248,13 +261,13 @@ class Run {
         image = `${job.dir}/graph.png`;
       });
     }
-    await attempt('flame.svg', () => write('flame.svg', produceReport(own, 'flame', o).text, 'flame graph'));
+    await attempt('flame.svg', () => write('flame.svg', produceReport(own, 'flame', o, env).text, 'flame graph'));
 
     const isGoroutine = own.profile.sampleTypes.some((t) => t.type === 'goroutine');
     let goroutines: SummaryProfile['goroutines'];
     if (isGoroutine) {
       await attempt('leaks.txt', async () => {
-        const leaks = produceReport({ ...own, base }, 'leaks', o);
+        const leaks = produceReport({ ...own, base }, 'leaks', o, env);
         // -max_goroutines and -fail_on_growth on the command line are budgets too, as for -leaks.
         this.breaches.push(...leaks.breaches.map((b) => `${escapeName(job.name)}: ${b} (-leaks budget flags)`));
         await write('leaks.txt', leaks.text, 'leaks.txt');
@@ -275,18 +288,18 @@ class Run {
 
     let changes: SummaryProfile['changes'];
     if (base && delta) {
-      const diffTop = topReport(delta.profile, o);
+      const diffTop = topReport(delta.profile, o, env);
       for (const w of diffTop.report.selected.warnings) warnings.add(w);
-      await write('top.diff.txt', diffTop.text, 'top.diff.txt');
-      await write('top.diff.json', JSON.stringify(topJson(diffTop.report, diffTop.rows), null, 2) + '\n', 'top.diff.json');
+      await attempt('top.diff.txt', () => write('top.diff.txt', withinBudget(diffTop.text, env), 'top.diff.txt'));
+      await attempt('top.diff.json', () => write('top.diff.json', withinBudget(JSON.stringify(topJson(diffTop.report, diffTop.rows), null, 2) + '\n', env), 'top.diff.json'));
       await attempt('graph.diff.svg', async () => {
-        const { svg } = await layoutGraph(produceReport(delta, 'svg', o).text);
+        const { svg } = await layoutGraph(produceReport(delta, 'svg', o, env).text);
         await write('graph.diff.svg', svg, 'call graph against the base');
       });
-      await attempt('flame.diff.svg', () => write('flame.diff.svg', produceReport({ ...own, base }, 'flame', o).text, 'flame graph against the base'));
+      await attempt('flame.diff.svg', () => write('flame.diff.svg', produceReport({ ...own, base }, 'flame', o, env).text, 'flame graph against the base'));
       // In the units of the -base report, like the rows below.
       const unit = diffTop.report.selected.ctx;
-      const baseTotal = selectSamples(base, o).ctx.total;
+      const baseTotal = selectSamples(base, o, env).ctx.total;
       const growth = ctx.total - baseTotal;
       const pct = baseTotal === 0 ? '' : `, ${signed(`${((growth / baseTotal) * 100).toFixed(1)}%`, growth)}`;
       changes = {
@@ -368,6 +381,12 @@ export function biggestChanges(rows: TopRow[], count: number): SummaryChange[] {
       cum: signed(r.cumText, r.cum),
       name: r.inline ? `${r.name} ${r.inline}` : r.name,
     }));
+}
+
+/** A report's text, refused past the output budget as produceReport refuses `hotpath -top`'s. */
+function withinBudget(text: string, env: ReportEnv): string {
+  if (env.maxOutputChars !== undefined && text.length > env.maxOutputChars) throw outputTooLarge(env.maxOutputChars);
+  return text;
 }
 
 /** A change as text: "+1.50MB" for growth (pprof prints negatives with their "-" already). */

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { parseOptions, type ReportOptions } from '../options.js';
 import { parseBudget, BudgetError, type Budget } from '../ci/budget.js';
 import { runReport, type ReportSettings } from '../ci/run.js';
-import { describeError, UsageError } from '../errors.js';
+import { describeError, oneLine, UsageError } from '../errors.js';
 import { OUTPUT_FORMATS, parseArgs, type CliArgs } from './args.js';
 
 /** Reads a profile argument: a file, `-` for stdin, or a URL (main.ts's reader, with -seconds and progress). */
@@ -34,7 +34,9 @@ the biggest changes against the base. Fit for $GITHUB_STEP_SUMMARY or a PR comme
   --rows N          functions per table in summary.md (default 10)
 
 Options: pprof's report options, as for hotpath -top (-sample_index, -focus, -nodecount, …),
--seconds and -timeout for URLs. Exit: 0 ok, 1 breach or unreadable profile, 2 usage, 3 render failure.
+-symbolize, -seconds and -timeout for URLs, and the limits of hotpath -help (-max_samples=N, …)
+for every profile and base read; -max_output_chars=N holds each file written.
+Exit: 0 ok, 1 breach or unreadable profile, 2 usage, 3 render failure.
 `;
 
 export interface ReportArgs {
@@ -115,7 +117,7 @@ export async function reportCommand(argv: string[], readInput: CliInputReader): 
     return fail(e);
   }
   try {
-    const settings: ReportSettings = { out: args.out, inputs: args.cli.inputs, base: args.base, rows: args.rows };
+    const settings: ReportSettings = { out: args.out, inputs: args.cli.inputs, base: args.base, rows: args.rows, limits: args.cli.limits };
     const cli = args.cli;
     return await runReport(settings, options, budget, (source) => readInput(source, cli));
   } catch (e) {
@@ -140,8 +142,4 @@ async function readBudgetFile(file: string): Promise<string> {
   } catch (e) {
     throw new UsageError(`--budget: ${describeError(e).message}`);
   }
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ');
 }

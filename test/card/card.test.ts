@@ -14,6 +14,7 @@ import { ELLIPSIS, fitText, shortName, textWidth } from '../../src/card/text.js'
 import { dotReport } from '../../src/dot/report.js';
 import { findHotPath } from '../../src/graph/hot-path.js';
 import { leakReport } from '../../src/goroutines/leaks.js';
+import { label } from '../../src/format/units.js';
 import { parseOptions } from '../../src/options.js';
 import { loadProfile, loadProfileWithBase } from '../../src/profile/load.js';
 import { loadReportInput, produceReport } from '../../src/reports.js';
@@ -68,6 +69,20 @@ test("a heap diff's card lists what grew most, signed, and says it is against a 
   assert.equal(s.rows[0]!.name, 'main.growCache');
   assert.match(s.caption, /grew most/);
   assert.match(s.facts[0]!, /^inuse_space against a base of 14\.16MB$/);
+});
+
+test("a card against a base gives the base's own total, under -base as under -diff_base", () => {
+  // heap.b has grown from heap.a: against heap.b as the base, Σ|new − base| (-base's total) is far
+  // from heap.b's own total, which -diff_base's happens to equal.
+  const o = parseOptions({ sample_index: 'inuse_space' });
+  const baseTotal = topReport(loadProfile(file('shopd/heap.b.pb.gz')).profile, o).report.selected.ctx.total;
+  const delta = topReport(loadProfileWithBase(file('shopd/heap.a.pb.gz'), file('shopd/heap.b.pb.gz'), false).profile, o).report.selected.ctx.total;
+  assert.notEqual(label(delta, 'bytes'), label(baseTotal, 'bytes'));
+  for (const diff of [false, true]) {
+    const input = loadReportInput('card', file('shopd/heap.a.pb.gz'), { bytes: file('shopd/heap.b.pb.gz'), diff });
+    const s = cardSummary({ profile: input.profile, base: { profile: input.base!, diff } }, o);
+    assert.equal(s.facts[0], `inuse_space against a base of ${label(baseTotal, 'bytes')}`, diff ? '-diff_base' : '-base');
+  }
 });
 
 test("a goroutine profile's card lists the leak report's groups with their wait reasons", () => {
@@ -141,6 +156,41 @@ test('the hot path line keeps its first and last functions, the middle giving wa
   assert.ok(textWidth(short, font) <= 700);
   const tiny = hotPathLine(['m'.repeat(100), 'r'.repeat(100)], 400, font);
   assert.ok(textWidth(tiny, font) <= 400, tiny);
+});
+
+test('the hot path line of a path thousands of frames deep (-trim=false) is what the short rule gives', () => {
+  const font = { size: 30 };
+  /** The rule as a first reading of it: every tail, longest first, joined and measured anew. */
+  const byRule = (names: string[], width: number) => {
+    const short = names.map(shortName);
+    if (textWidth(short.join(' → '), font) <= width) return short.join(' → ');
+    for (let tail = short.length - 2; tail >= 1; tail--) {
+      const line = [short[0]!, ELLIPSIS, ...short.slice(-tail)].join(' → ');
+      if (textWidth(line, font) <= width) return line;
+    }
+    return undefined;
+  };
+  // Short paths of every length and widths around each boundary: the same line as the rule.
+  const pool = ['main.main', 'a', 'net/http.(*conn).serve', 'x/y/z.f', 'runtime.mallocgc', 'WWWWWWWWWW', 'github.com/acme/shop/internal/cart.(*Cart).Total'];
+  for (let n = 1; n <= 9; n++) {
+    const names = Array.from({ length: n }, (_, i) => pool[(i * 3 + n) % pool.length]!);
+    for (let width = 100; width <= 1400; width += 37) {
+      const want = byRule(names, width);
+      if (want !== undefined) assert.equal(hotPathLine(names, width, font), want, `${n} names in ${width} px`);
+    }
+  }
+  // 5,000 frames: the first, "…", and as many of the last as fit, no more.
+  const deep = Array.from({ length: 5000 }, (_, i) => `shopd/internal/walk.step${i}`);
+  const line = hotPathLine(deep, 1000, font);
+  const parts = line.split(' → ');
+  assert.deepEqual(parts.slice(0, 2), ['walk.step0', ELLIPSIS]);
+  assert.deepEqual(parts.slice(2), deep.slice(-(parts.length - 2)).map(shortName));
+  assert.ok(parts.length > 3 && textWidth(line, font) <= 1000, line);
+  const oneMore = [parts[0], ELLIPSIS, shortName(deep.at(-(parts.length - 1))!), ...parts.slice(2)].join(' → ');
+  assert.ok(textWidth(oneMore, font) > 1000, 'one more would not fit');
+  const card = renderCard({ title: 't', kind: 'cpu', facts: [], caption: 'c', rows: [], hotPath: deep, diff: false });
+  assert.equal(XMLValidator.validate(card), true);
+  assert.ok(card.includes('walk.step4999'));
 });
 
 test("the width table is the font's: bold text measured here ends where resvg's ink ends", async () => {

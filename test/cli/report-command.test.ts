@@ -207,6 +207,62 @@ test('a budget file with an error exits 2 naming the JSON path, before writing a
   assert.match(missing.stderr, /--budget: .*nope\.json: no such file/);
 });
 
+test('a budget file error is one line of at most 500 characters, however long the key it names', () => {
+  const file = writeJson('bad-long.json', `{ "budgets": [{ "${'k'.repeat(3000)}": 1 }] }`);
+  const r = report('bad-long', ['--budget', file, shopd('cpu.pb.gz')]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^hotpath: .*bad-long\.json: budgets\[0\]\.kkkk/);
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1, 'one line');
+  assert.ok(r.stderr.length <= 'hotpath: \n'.length + 500, `${r.stderr.length} characters`);
+});
+
+test('the decode budgets (-max_samples=N, …) bound report as they bound -top: exit 1 naming the flag', () => {
+  const single = hotpath('-top', '-max_samples=2', shopd('heap.a.pb.gz'));
+  assert.equal(single.status, 1);
+  assert.match(single.stderr, /-max_samples=N/);
+  const r = report('max-samples', ['-max_samples=2', shopd('heap.a.pb.gz'), '--base', shopd('heap.b.pb.gz')]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^hotpath: heap\.a\.pb\.gz: profile has more than 2 samples; raise the limit with -max_samples=N$/m);
+  assert.match(r.summary, /Profiles that could not be read:\*\*\n\n- \*\*heap\.a\.pb\.gz\*\*: profile has more than 2 samples/);
+  assert.ok(!existsSync(path.join(r.out, 'heap.a')), 'nothing written for it');
+  // The base is read under the same budget.
+  const base = report('max-samples-base', ['-max_samples=30', shopd('heap.b.pb.gz'), '--base', shopd('heap.a.pb.gz')]);
+  assert.equal(base.status, 1, base.stderr);
+  assert.match(base.stderr, /-max_samples=N/);
+});
+
+test('the output budget (-max_output_chars=N) refuses each file past it; the others and summary.md are still written', () => {
+  const refusedFiles = (r: Run, max: number) => r.stderr.split('\n')
+    .filter((l) => new RegExp(`more than ${max} characters; .*-max_output_chars=N$`).test(l)).map((l) => l.split(': ')[2]);
+  // top.txt fits in 1,500 characters; its JSON, the graph's DOT and the flame graph do not.
+  const r = report('max-output', ['-max_output_chars=1500', shopd('heap.a.pb.gz')]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.deepEqual(refusedFiles(r, 1500), ['top.json', 'graph.svg', 'flame.svg']);
+  for (const f of ['top.json', 'graph.svg', 'graph.png', 'flame.svg']) assert.ok(!existsSync(path.join(r.out, 'heap.a', f)), `${f} is not written`);
+  assert.equal(readFileSync(path.join(r.out, 'heap.a', 'top.txt'), 'utf8'), hotpath('-top', shopd('heap.a.pb.gz')).stdout);
+  assert.match(r.summary, /⚠️ graph\.svg: the report would be more than 1500 characters/);
+  assert.match(r.summary, /\| shopd\/internal\/catalog\.BuildTree \|/, 'the table is still there');
+  // Not even top.txt: the table stays, without a link to a file that is not there.
+  const tight = report('max-output-tight', ['-max_output_chars=100', shopd('heap.a.pb.gz')]);
+  assert.deepEqual(refusedFiles(tight, 100), ['top.txt', 'top.json', 'graph.svg', 'flame.svg']);
+  assert.match(tight.summary, /Top 10 of 15 functions by flat\.\n/);
+  assert.doesNotMatch(tight.summary, /\]\(heap\.a\/top\.txt\)/);
+});
+
+test('-symbolize applies to report as to -top: none keeps C++ names mangled', () => {
+  const folded = path.join(TMP, 'mangled.folded');
+  writeFileSync(folded, 'main;_ZN3foo3barEv 5\n');
+  const demangled = report('symbolize-default', [folded]);
+  assert.equal(demangled.status, 0, demangled.stderr);
+  assert.equal(readFileSync(path.join(demangled.out, 'mangled', 'top.txt'), 'utf8'), hotpath('-top', folded).stdout);
+  assert.match(demangled.summary, /\| foo::bar \|/);
+  const none = report('symbolize-none', ['-symbolize=none', folded]);
+  assert.equal(none.status, 0, none.stderr);
+  assert.equal(readFileSync(path.join(none.out, 'mangled', 'top.txt'), 'utf8'), hotpath('-top', '-symbolize=none', folded).stdout);
+  assert.match(none.summary, /\| \\_ZN3foo3barEv \|/);
+  assert.match(readFileSync(path.join(none.out, 'mangled', 'graph.svg'), 'utf8'), /_ZN3foo3barEv/);
+});
+
 test('usage errors exit 2', () => {
   const cases: [string[], RegExp][] = [
     [[shopd('cpu.pb.gz')], /needs --out DIR/],

@@ -11,6 +11,8 @@ import { packageOf, packageGroup } from '../../src/flame/colors.js';
 import { decodeProfile } from '../../src/profile/decode.js';
 import { parseFolded } from '../../src/profile/folded.js';
 import { OptionsError } from '../../src/errors.js';
+import { parseOptions } from '../../src/options.js';
+import { produceReport } from '../../src/reports.js';
 import type { Profile } from '../../src/profile/model.js';
 import { corpusPath, loadCorpusProfile } from './fixtures.js';
 
@@ -124,6 +126,17 @@ test('title and subtitle: profile type, sample type and total formatted like ppr
   const custom = renderFlameGraph(shopd(), { valueIndex: 0, title: 'shopd <prod> & "co"' });
   assert.match(custom, /<text id="title"[^>]*>shopd &lt;prod&gt; &amp; "co"<\/text>/);
   assert.match(custom, /total 427<\/text>/);
+});
+
+test("-flame's title names the binary as -svg's does (Go's filepath.Base), also for a path ending in /", () => {
+  const titleOf = (file: string) => {
+    const p = shopd();
+    const profile = { ...p, mappings: p.mappings.map((m, i) => (i === 0 ? { ...m, file } : m)) };
+    return /<text id="title"[^>]*>([^<]*)<\/text>/.exec(produceReport(profile, 'flame', parseOptions({})).text)?.[1];
+  };
+  assert.equal(titleOf('/usr/local/bin/shopd'), 'Flame graph: cpu — shopd');
+  assert.equal(titleOf('/usr/local/bin/shopd/'), 'Flame graph: cpu — shopd');
+  assert.equal(titleOf(''), 'Flame graph: cpu');
 });
 
 test('tooltips carry name, value (pprof units) and share of the total', () => {

@@ -63,6 +63,12 @@ test('the tarball holds the built CLI, the server, templates, fonts and docs, an
     'proto/profile.proto', 'docs/ci.md', 'README.md', 'LICENSE', 'SECURITY.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
+  // The demangler is a port of BSD-licensed code, whose license must go with both compiled copies of it.
+  const bsd = readFileSync(path.join(ROOT, 'src/profile/demangle/LICENSE'), 'utf8');
+  for (const dir of ['build/src/profile/demangle', 'build/src/bundle/demangle']) {
+    assert.ok(files.includes(`${dir}/cxx.cjs`), `${dir} is packed`);
+    assert.equal((await run('tar', ['-xzOf', tarball, `package/${dir}/LICENSE`])).stdout, bsd, `${dir}/LICENSE`);
+  }
   const stray = files.filter((f) => /^(test|bench|src|scripts)\/|fixtures|\.map$|\.ts$|tsbuildinfo/.test(f));
   assert.deepEqual(stray, []);
 });

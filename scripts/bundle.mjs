@@ -15,6 +15,7 @@
  * The bundle sits three folders deep like every build/src/<dir>/ file, so the paths the code finds
  * beside it (../../../fonts/, templates/) resolve alike from both.
  */
+import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -91,6 +92,11 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+// Its first line names this build of it: bin/hotpath.cjs keeps V8's code cache of the bundle under
+// that name, so a cache is never used with another build (V8 itself checks only the length).
+const bundleFile = path.join(outdir, 'hotpath.cjs');
+const code = readFileSync(bundleFile, 'utf8');
+writeFileSync(bundleFile, `// hotpath bundle ${createHash('sha256').update(code).digest('hex').slice(0, 16)}\n${code}`);
 writeFileSync(path.join(outdir, 'graphviz.wasm'), await unpackGraphvizWasm());
 // Required at run time by a path relative to the requiring module (CommonJS, loaded on first use):
 // the C++/Rust demangler of profile/symbolize.ts, as tsc compiled it.

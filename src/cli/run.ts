@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { main } from './main.js';
 
 // `hotpath -svg cpu.pb.gz | head`: a reader that stops early ends the command quietly, as it ends

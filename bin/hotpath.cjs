@@ -33,8 +33,12 @@ function runCached(file, argv) {
   const cachedData = cacheFile && readOwn(cacheFile);
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData && { cachedData }) });
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
-    // At exit, so that the cache holds what this run compiled.
-    process.once('exit', () => saveCodeCache(cacheFile, script));
+    // At exit, so that the cache holds what this run compiled; only after a command that did its
+    // work (not -help, not an error), or a first run that stopped early would make a thin cache
+    // that later runs keep using.
+    process.once('exit', (code) => {
+      if (code === 0) saveCodeCache(cacheFile, script);
+    });
   }
   const bundleModule = { exports: {} };
   script.runInThisContext()(bundleModule.exports, Module.createRequire(file), bundleModule, file, path.dirname(file));
@@ -42,7 +46,7 @@ function runCached(file, argv) {
 
 /** Where this build's cache for this kind of command lives; undefined for none. */
 function codeCacheFile(code, argv) {
-  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  if (process.env.NODE_DISABLE_COMPILE_CACHE || argv.some((a) => /^--?(help|h|version)$/.test(a))) return undefined;
   const build = /^\/\/ hotpath bundle (\w+)\n/.exec(code)?.[1];
   if (build === undefined) return undefined;
   const kind = argv[0] === 'report' ? 'report' : argv.some((a) => a === '-svg' || a === '--svg') ? 'svg' : 'text';

@@ -70,6 +70,15 @@ test('a cache in a folder others may write is never read', () => {
   });
 });
 
+test('a run that fails, or only prints help, leaves no cache: its few compiled functions would stay', () => {
+  withCacheHome((home, dir) => {
+    for (const args of [['-top', '/nonexistent/profile.pb.gz'], ['-help']]) {
+      spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, XDG_CACHE_HOME: home }, timeout: 60_000 });
+    }
+    assert.throws(() => readdirSync(dir), { code: 'ENOENT' });
+  });
+});
+
 test('NODE_DISABLE_COMPILE_CACHE=1 keeps no cache', () => {
   withCacheHome((home, dir) => {
     topWithCache(home, { NODE_DISABLE_COMPILE_CACHE: '1' });

@@ -1,7 +1,7 @@
 import { isBeyondJsLimits, OptionsError, TooLargeError } from './errors.js';
 import { goBase } from './format/go-strings.js';
 import { LIMITS } from './limits.js';
-import { OutputBudget, outputTooLarge } from './pipeline/output.js';
+import { OutputBudget, withinOutputBudget } from './pipeline/output.js';
 import type { ReportOptions } from './options.js';
 import type { Profile } from './profile/model.js';
 import { asBase, loadProfile, loadProfileWithBase, type InputKind, type LoadOptions } from './profile/load.js';
@@ -103,7 +103,7 @@ export function produceReport(input: ReportInput | Profile, name: ReportName, o:
     }
     throw err;
   }
-  if (env.maxOutputChars !== undefined && report.text.length > env.maxOutputChars) throw outputTooLarge(env.maxOutputChars);
+  withinOutputBudget(report.text, env.maxOutputChars);
   return report;
 }
 

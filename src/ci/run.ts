@@ -13,7 +13,7 @@ import { escapeName, leakReport } from '../goroutines/leaks.js';
 import type { Limits } from '../limits.js';
 import type { ReportOptions } from '../options.js';
 import { formatValue } from '../pipeline/context.js';
-import { outputTooLarge } from '../pipeline/output.js';
+import { withinOutputBudget } from '../pipeline/output.js';
 import { selectSamples, type ReportEnv } from '../pipeline/select.js';
 import type { LoadOptions } from '../profile/load.js';
 import type { Profile } from '../profile/model.js';
@@ -244,8 +244,8 @@ class Run {
     const top = topReport(own.profile, o, env);
     const ctx = top.report.selected.ctx;
     for (const w of top.report.selected.warnings) warnings.add(w);
-    await attempt('top.txt', () => write('top.txt', withinBudget(top.text, env), 'top.txt'));
-    await attempt('top.json', () => write('top.json', withinBudget(JSON.stringify(topJson(top.report, top.rows), null, 2) + '\n', env), 'top.json'));
+    await attempt('top.txt', () => write('top.txt', withinOutputBudget(top.text, env.maxOutputChars), 'top.txt'));
+    await attempt('top.json', () => write('top.json', withinOutputBudget(JSON.stringify(topJson(top.report, top.rows), null, 2) + '\n', env.maxOutputChars), 'top.json'));
 
     let image: string | undefined;
     let raw: string | undefined;
@@ -290,8 +290,8 @@ class Run {
     if (base && delta) {
       const diffTop = topReport(delta.profile, o, env);
       for (const w of diffTop.report.selected.warnings) warnings.add(w);
-      await attempt('top.diff.txt', () => write('top.diff.txt', withinBudget(diffTop.text, env), 'top.diff.txt'));
-      await attempt('top.diff.json', () => write('top.diff.json', withinBudget(JSON.stringify(topJson(diffTop.report, diffTop.rows), null, 2) + '\n', env), 'top.diff.json'));
+      await attempt('top.diff.txt', () => write('top.diff.txt', withinOutputBudget(diffTop.text, env.maxOutputChars), 'top.diff.txt'));
+      await attempt('top.diff.json', () => write('top.diff.json', withinOutputBudget(JSON.stringify(topJson(diffTop.report, diffTop.rows), null, 2) + '\n', env.maxOutputChars), 'top.diff.json'));
       await attempt('graph.diff.svg', async () => {
         const { svg } = await layoutGraph(produceReport(delta, 'svg', o, env).text);
         await write('graph.diff.svg', svg, 'call graph against the base');
@@ -381,12 +381,6 @@ export function biggestChanges(rows: TopRow[], count: number): SummaryChange[] {
       cum: signed(r.cumText, r.cum),
       name: r.inline ? `${r.name} ${r.inline}` : r.name,
     }));
-}
-
-/** A report's text, refused past the output budget as produceReport refuses `hotpath -top`'s. */
-function withinBudget(text: string, env: ReportEnv): string {
-  if (env.maxOutputChars !== undefined && text.length > env.maxOutputChars) throw outputTooLarge(env.maxOutputChars);
-  return text;
 }
 
 /** A change as text: "+1.50MB" for growth (pprof prints negatives with their "-" already). */

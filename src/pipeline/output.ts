@@ -24,6 +24,12 @@ export class OutputBudget {
   }
 }
 
+/** A report's whole text, refused past the cap (undefined: none); for reports small enough to build first. */
+export function withinOutputBudget(text: string, maxChars: number | undefined): string {
+  if (maxChars !== undefined && text.length > maxChars) throw outputTooLarge(maxChars);
+  return text;
+}
+
 export function outputTooLarge(maxChars: number): TooLargeError {
   const { flag } = LIMITS.maxOutputChars;
   return new TooLargeError(`the report would be more than ${maxChars} characters; narrow it with focus, show or tagfocus`, maxChars, flag);

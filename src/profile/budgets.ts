@@ -1,8 +1,8 @@
 /**
  * The decoder's budgets (src/limits.ts) for inputs read as text: goroutine dumps, folded stacks and
  * pprof's legacy formats. Their parsers count what they push as they push it (SampleBudget), so that
- * 512 MiB of inflated text is refused at its 1,500,001st sample, not once it is all in memory; the
- * finished profile is checked once more (checkProfileBudgets), when its frames have their names.
+ * 512 MiB of inflated text is refused at its 1,500,001st sample, not once it is all in memory; a
+ * finished legacy profile is checked once more (checkProfileBudgets), when its frames have their names.
  */
 import { CLI_LIMITS } from '../limits.js';
 import { framesOf, overBudget, type DecodeLimits } from './decode.js';

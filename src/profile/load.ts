@@ -65,9 +65,9 @@ function readAny(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; 
   const mode = parseSymbolize(options?.symbolize);
   const kind = sniffInput(bytes, mode);
   if (kind === 'goroutine-dump' || kind === 'folded') {
+    // Their readers count every sample, with its final stack, and every name as they add it.
     const budget = new SampleBudget(options);
     const profile = kind === 'goroutine-dump' ? parseGoroutineDump(textOf(bytes), budget) : parseFolded(textOf(bytes), budget);
-    checkProfileBudgets(profile, options);
     return { profile, kind };
   }
   let legacy = false;
@@ -76,7 +76,8 @@ function readAny(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; 
     legacy = p !== undefined;
     return p;
   });
-  // profile.proto was counted while it was decoded; a legacy text is held to the same budgets.
+  // profile.proto was counted while it was decoded. A legacy text's samples were counted as they
+  // were read, but naming its frames from the `#` lines can add inlined ones: checked once more.
   if (legacy) checkProfileBudgets(profile, options);
   return { profile, kind: legacy ? 'legacy' : 'proto' };
 }

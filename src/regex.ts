@@ -30,15 +30,35 @@ export function re2(): typeof RE2JS {
 export const MAX_REGEX_PROGRAM = 10_000;
 
 export function compileRegex(pattern: string, option: string): Matcher {
-  let re: RE2JS;
-  try {
-    re = re2().compile(pattern);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new OptionsError(`${option}: ${why}`, option);
+  let re = recent.get(pattern);
+  if (re === undefined) {
+    try {
+      re = re2().compile(pattern);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new OptionsError(`${option}: ${why}`, option);
+    }
+    if (re.programSize() > MAX_REGEX_PROGRAM) {
+      throw new OptionsError(`${option}: regexp too complex (${re.programSize()} instructions compiled; the limit is ${MAX_REGEX_PROGRAM})`, option);
+    }
+    remember(pattern, re);
   }
-  if (re.programSize() > MAX_REGEX_PROGRAM) {
-    throw new OptionsError(`${option}: regexp too complex (${re.programSize()} instructions compiled; the limit is ${MAX_REGEX_PROGRAM})`, option);
-  }
-  return { test: (s: string) => re.test(s) };
+  const compiled = re;
+  return { test: (s: string) => compiled.test(s) };
+}
+
+/**
+ * Compiled programs by pattern, newest last: a service compiles the same few patterns (a profile's
+ * drop_frames, a dashboard's focus) on every request, and compiling one cost more than the whole
+ * `top` report of a small profile. Bounded in entries and in the programs' size, since patterns
+ * come from users: at most RECENT_ENTRIES programs of at most RECENT_PROGRAM instructions each.
+ */
+const recent = new Map<string, RE2JS>();
+const RECENT_ENTRIES = 64;
+const RECENT_PROGRAM = 1_000;
+
+function remember(pattern: string, re: RE2JS): void {
+  if (re.programSize() > RECENT_PROGRAM || pattern.length > 4096) return;
+  if (recent.size >= RECENT_ENTRIES) recent.delete(recent.keys().next().value!);
+  recent.set(pattern, re);
 }

@@ -87,9 +87,17 @@ function readAny(bytes: Uint8Array, options?: LoadOptions): { profile: Profile; 
  * it as, a legacy count profile of addresses.
  */
 export function sniffInput(bytes: Uint8Array, mode?: SymbolizeMode): InputKind {
+  // gzip, and most of protobuf: a first byte no text format starts with (folded stacks' first line
+  // may not hold one; a goroutine dump's starts with a letter). Most uploads, decided without decoding any text.
+  if (bytes.length > 0 && isControlByte(bytes[0]!)) return 'proto';
   if (isGoroutineDump(bytes) && !(mode?.none === true && COUNT_HEADER.test(firstLineOf(bytes)))) return 'goroutine-dump';
   if (looksLikeFolded(bytes)) return 'folded';
   return 'proto';
+}
+
+/** A C0 control character other than the blanks \t \n \v \f \r, which String.trim removes. */
+function isControlByte(b: number): boolean {
+  return b <= 0x08 || (b >= 0x0e && b <= 0x1f);
 }
 
 /** `goroutine profile: total 12`, `threadcreate profile: total 5`: a legacy count profile, not folded stacks. */

@@ -96,6 +96,7 @@ function replaceAttrs(line: string, attrs: [string, string][], budget: number): 
 }
 
 function removeLoggingInfo(line: string): string {
+  if (!line.includes(']')) return line; // the prefix ends in `]`: most lines are settled without RE2
   const end = logInfoRE.matchEnd(line);
   return end >= 0 ? line.slice(end) : line;
 }

@@ -16,14 +16,18 @@
  * Cheap requests (cached links, health, metrics, pages) never count: they must keep working when
  * the service is at its limit.
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
 import { HttpProblem } from './problem.js';
 
 /** Seconds a refused client is asked to wait: the admitted backlog drains within about that. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** What admission looks at of a response: its per-request values, its close event, whether it was sent. */
+export type AdmittedResponse = Pick<ServerResponse, 'once' | 'writableFinished'> & { locals: Record<string, unknown> };
+
 /** An admitted request's handler: `gone` aborts when the client leaves before its answer is sent. */
-export type AdmittedHandler = (req: Request, res: Response, gone: AbortSignal) => Promise<void>;
+export type AdmittedHandler<Q, S> = (req: Q, res: S, gone: AbortSignal) => Promise<void>;
 
 /** Where an admitted request's work is kept in res.locals, for the in-flight count (admittedWork). */
 const WORK = 'admittedWork';
@@ -32,7 +36,7 @@ const WORK = 'admittedWork';
  * An admitted request's work, settled (never rejected) when its handler's promise settles; undefined
  * for a request that took no place. The request is in flight until then, even after its client left.
  */
-export function admittedWork(res: Response): Promise<void> | undefined {
+export function admittedWork(res: Pick<AdmittedResponse, 'locals'>): Promise<void> | undefined {
   return res.locals[WORK] as Promise<void> | undefined;
 }
 
@@ -80,11 +84,17 @@ export class Admission {
   /**
    * `handler` in a place of its own, released when the handler's promise settles (see the top of
    * this file). The work cut short by the client's going answers nobody; it rejects with the
-   * `bad-request` problem, the client's doing (logged with status 499).
+   * `bad-request` problem, the client's doing (logged with status 499). No place free: rejects
+   * with the `busy` problem. An express handler, or called as it is (POST /v1/render).
    */
-  admitted(handler: AdmittedHandler): RequestHandler {
+  admitted<Q extends IncomingMessage = Request, S extends AdmittedResponse = Response>(handler: AdmittedHandler<Q, S>): (req: Q, res: S) => Promise<void> {
     return (req, res) => {
-      const release = this.enter();
+      let release: () => void;
+      try {
+        release = this.enter();
+      } catch (err) {
+        return Promise.reject(err);
+      }
       const gone = new AbortController();
       res.once('close', () => {
         if (!res.writableFinished) gone.abort(new HttpProblem('bad-request', 'the client closed the connection before its answer was ready'));

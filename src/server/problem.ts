@@ -6,7 +6,7 @@
  * The mapping from the pipeline's typed errors is here, in one place, so that docs/http-api.md,
  * the OpenAPI document and the responses cannot drift apart.
  */
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import {
   BusyError,
   OptionsError,
@@ -172,8 +172,8 @@ export function problemFromError(err: unknown): MappedError {
   return { problem: makeProblem('internal', 'the server failed to answer this request; it has been logged'), headers: {}, unexpected: true };
 }
 
-export function sendProblem(res: Response, { problem, headers }: Pick<MappedError, 'problem' | 'headers'>): void {
-  res.status(problem.status);
+export function sendProblem(res: ServerResponse, { problem, headers }: Pick<MappedError, 'problem' | 'headers'>): void {
+  res.statusCode = problem.status;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
   res.setHeader('Cache-Control', 'no-store');

@@ -8,7 +8,8 @@
  * a hostile profile costs its own request (413 past a budget or the ceiling, 504 past the
  * deadline) and nobody else's.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import { OPTION_NAMES, parseOptions, type ReportOptions } from '../options.js';
 import { CONTENT_TYPES, REPORT_FORMATS, type ReportName } from '../reports.js';
 import { RenderError } from '../errors.js';
@@ -17,6 +18,7 @@ import type { WorkerPool } from '../jobs/pool.js';
 import type { Job, JobInput, JobResult } from '../jobs/protocol.js';
 import { readUpload, type BodyMeter, type Upload } from './body.js';
 import type { ServerConfig } from './config.js';
+import type { Reply } from './exchange.js';
 import type { ServerMetrics } from './metrics.js';
 import { HttpProblem, problemFromError } from './problem.js';
 
@@ -88,13 +90,23 @@ export function parseRenderQuery(query: Record<string, unknown>, maxSvgNodes: nu
 /** CLI options that would make the service read its own file system. */
 export const SERVER_REFUSED_OPTIONS: readonly string[] = ['source_path', 'trim_path'];
 
+/**
+ * The query of a request's URL as express's "simple" parser reads it (node:querystring: a repeated
+ * key becomes an array), for the route express does not parse.
+ */
+export function queryOf(url: string | undefined): Record<string, unknown> {
+  const at = url?.indexOf('?') ?? -1;
+  return parseQueryString(at < 0 ? '' : url!.slice(at + 1));
+}
+
+/** POST /v1/render's handler, on node:http's request and response (app.ts: it does without express). */
 export function renderHandler(deps: RenderDeps) {
   const { config, metrics } = deps;
-  return async (req: Request, res: Response, gone?: AbortSignal): Promise<void> => {
+  return async (req: IncomingMessage, res: Reply, gone?: AbortSignal): Promise<void> => {
     const meter: BodyMeter = res.locals['bodyMeter'] as BodyMeter;
     let format = 'unknown';
     try {
-      const request = parseRenderQuery(req.query as Record<string, unknown>, config.maxSvgNodes);
+      const request = parseRenderQuery(queryOf(req.url), config.maxSvgNodes);
       format = request.format;
       const upload = await readUpload(req, config, meter);
       if (upload.sources !== undefined && request.format !== 'list') {
@@ -103,10 +115,10 @@ export function renderHandler(deps: RenderDeps) {
       // The body is this request's alone: handed to the worker, not copied.
       const { input, transfer } = jobInput(upload, config, { keep: false, symbolize: request.options.symbolize });
       const result = await inWorker(deps, reportJob(request.format, request.options, input, config), transfer, gone);
-      res.status(200);
+      res.statusCode = 200;
       res.setHeader('Content-Type', CONTENT_TYPES[request.format]);
-      for (const w of result.warnings) res.append('X-Hotpath-Warning', headerSafe(w));
-      for (const b of result.breaches) res.append('X-Hotpath-Budget-Exceeded', headerSafe(b));
+      for (const w of result.warnings) res.appendHeader('X-Hotpath-Warning', headerSafe(w));
+      for (const b of result.breaches) res.appendHeader('X-Hotpath-Budget-Exceeded', headerSafe(b));
       res.setHeader('Content-Length', result.body.byteLength);
       res.end(result.body);
       metrics.renders.inc({ format, outcome: 'ok' });

@@ -88,7 +88,7 @@ test('Admission.admitted: the place is held until the handler\'s work ends, not 
   });
   // A response as far as admitted() looks at one: its locals, its close event, whether it was sent.
   const res = Object.assign(new EventEmitter(), { locals: {} as Record<string, unknown>, writableFinished: false });
-  const work = handler(undefined as never, res as never, () => undefined) as Promise<void>;
+  const work = handler(undefined as never, res as never);
   res.emit('close'); // the client hung up before the answer
   assert.equal(gone?.aborted, true, 'the handler learns that its client left');
   assert.ok(gone?.reason instanceof HttpProblem);

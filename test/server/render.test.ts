@@ -121,3 +121,39 @@ describe('the same bytes as the hotpath CLI (TZ=UTC)', () => {
     });
   }
 });
+
+describe('the render route, served without express (app.ts)', () => {
+  const body = () => new Uint8Array(fixture('profiles/shopd/mutex.pb.gz'));
+
+  test('the paths express matched still answer; others are 404', async () => {
+    const want = expected('profiles/shopd/mutex.pb.gz', 'top');
+    for (const p of ['/v1/render', '/v1/render/', '/V1/Render']) {
+      const res = await fetch(`${server.url}${p}?format=top`, { method: 'POST', body: body() });
+      assert.equal(res.status, 200, p);
+      assert.equal(await res.text(), want, p);
+    }
+    for (const p of ['/v1/renders', '/v1/render/x', '/v1//render']) {
+      const res = await fetch(`${server.url}${p}?format=top`, { method: 'POST', body: body() });
+      assert.equal(res.status, 404, p);
+      assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    }
+  });
+
+  test('its answers and its errors carry what every route\'s do', async () => {
+    const ok = await fetch(`${server.url}/v1/render?format=top`, { method: 'POST', body: body(), headers: { 'X-Request-Id': 'render-1' } });
+    await ok.arrayBuffer();
+    const refused = await fetch(`${server.url}/v1/render?format=top&nodecount=x`, { method: 'POST', body: body() });
+    const problem = (await refused.json()) as { status: number; detail: string };
+    assert.equal(ok.headers.get('x-request-id'), 'render-1');
+    assert.match(refused.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    for (const res of [ok, refused]) {
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+    }
+    assert.equal(ok.headers.get('content-security-policy'), "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'");
+    assert.equal(refused.headers.get('content-security-policy'), null, 'a problem is no SVG');
+    assert.equal(refused.status, 422);
+    assert.equal(problem.status, 422);
+    assert.match(problem.detail, /nodecount/);
+  });
+});

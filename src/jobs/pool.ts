@@ -192,13 +192,15 @@ export class WorkerPool {
         resolve,
         reject,
       };
-      if (signal !== undefined) {
+      this.#queue.push(queued);
+      this.#dispatch();
+      // Only a job left waiting can be withdrawn: one that went straight to a worker needs no
+      // listener (adding and removing one cost more than the rest of the hand-off's bookkeeping).
+      if (signal !== undefined && this.#queue.includes(queued)) {
         const onAbort = () => this.#withdraw(queued, abortReason(signal));
         signal.addEventListener('abort', onAbort, { once: true });
         queued.unlisten = () => signal.removeEventListener('abort', onAbort);
       }
-      this.#queue.push(queued);
-      this.#dispatch();
     });
   }
 
@@ -304,7 +306,7 @@ export class WorkerPool {
     this.#recordDuration(job);
     if (reply.kind === 'done') {
       this.#rendered++;
-      this.#settle(job, undefined, reply.result);
+      this.#settle(job, undefined, { body: reply.body, warnings: reply.warnings ?? [], breaches: reply.breaches ?? [] });
       if (slot.layoutsDone >= this.#recycleAfterJobs) this.#replace(slot);
     } else {
       this.#settle(job, receivedError(reply.error));
@@ -347,6 +349,8 @@ export class WorkerPool {
       const slot = this.#idleSlot();
       if (!slot) return;
       const queued = this.#queue.shift()!;
+      queued.unlisten?.(); // running now: it finishes even if its caller goes (see run)
+      queued.unlisten = undefined;
       slot.job = queued;
       queued.startedAt = performance.now();
       const request: JobRequest = { id: queued.id, job: queued.job! };

@@ -70,7 +70,8 @@ export interface JobResult {
 export type WorkerReply =
   /** Graphviz is loaded; the worker takes jobs from now on. */
   | { kind: 'ready' }
-  | { kind: 'done'; id: number; result: JobResult }
+  /** Notes only when there are some: every field is a cost in each hand-off (the fewer, the faster). */
+  | { kind: 'done'; id: number; body: Uint8Array; warnings?: string[]; breaches?: string[] }
   /**
    * Job `id` failed. `recycle`: the worker may be in a bad state (Graphviz failed, or an error of no
    * known kind) and is replaced; a refused input or option leaves it as good as before.

@@ -21,11 +21,13 @@ await loadGraphviz();
 
 port.on('message', async ({ id, job }: JobRequest) => {
   try {
-    const result = await runJob(job);
-    const { body } = result;
+    const { body, warnings, breaches } = await runJob(job);
+    const done: WorkerReply = { kind: 'done', id, body };
+    if (warnings.length > 0) done.warnings = warnings;
+    if (breaches.length > 0) done.breaches = breaches;
     // Hand the bytes over instead of copying them, when they own their whole buffer.
     const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-    reply({ kind: 'done', id, result }, whole ? [body.buffer as ArrayBuffer] : []);
+    reply(done, whole ? [body.buffer as ArrayBuffer] : []);
   } catch (err) {
     reply({ kind: 'failed', id, error: sendError(err), recycle: !isInputError(err) });
   }

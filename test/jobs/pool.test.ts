@@ -103,7 +103,7 @@ test('a caller\'s signal takes its waiting job out of the queue; a running job f
     const answer = () => {
       for (; go > 0 && jobs.length > 0; go--) {
         const id = jobs.shift();
-        parentPort.postMessage({ kind: 'done', id, result: { body: new Uint8Array([id]), warnings: [], breaches: [] } });
+        parentPort.postMessage({ kind: 'done', id, body: new Uint8Array([id]) });
       }
     };
     parentPort.on('message', ({ id }) => (jobs.push(id), answer()));
@@ -195,7 +195,7 @@ test('a job past its worker\'s heap ceiling ends that worker only: TooLargeError
     const { runJob } = await import(${JSON.stringify(new URL('../../src/jobs/job.js', import.meta.url).href)});
     parentPort.on('message', async ({ id, job }) => {
       if (job.dot === 'eat') { const hoard = []; for (;;) hoard.push(new Array(1e5).fill(hoard.length)); }
-      parentPort.postMessage({ kind: 'done', id, result: await runJob(job) });
+      parentPort.postMessage({ kind: 'done', id, ...(await runJob(job)) });
     });
     parentPort.postMessage({ kind: 'ready' });
   `);

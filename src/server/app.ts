@@ -1,5 +1,5 @@
 /**
- * The HTTP service: routes, request bookkeeping (id, log line, metrics), problem+json errors and
+ * The HTTP service: its routes (request bookkeeping and problem+json errors in exchange.ts) and
  * graceful shutdown, around one WorkerPool.
  */
 import http from 'node:http';
@@ -32,11 +32,11 @@ import { registerCaptureRoutes } from './captures.js';
  * bookkeeping and error answer (exchange.ts).
  */
 export function createApp(deps: AppDeps): http.RequestListener {
-  const express = expressApp(deps);
+  const routes = expressApp(deps);
   const render = renderRoute(deps);
   return (req, res) => {
     if (req.method === 'POST' && isRenderPath(req.url)) render(req, res as Reply);
-    else express(req, res);
+    else routes(req, res);
   };
 }
 

@@ -106,10 +106,24 @@ function utf8Length(s: string): number {
 
 /** pprof's sniffUnit: lower-case, drop one trailing 's' if longer than 2 bytes, match an alias. */
 function sniffUnit(family: UnitFamily, unit: string): UnitDefinition | undefined {
+  // Every value a report prints asks this of the same one or two unit strings, and the answer was
+  // a tenth of a small profile's `top`: remembered, for as many strings as a profile could bring.
+  let known = sniffed.get(family);
+  if (known === undefined) sniffed.set(family, (known = new Map()));
+  const hit = known.get(unit);
+  if (hit !== undefined) return hit ?? undefined;
   let u = goToLower(unit);
   if (utf8Length(u) > 2 && u.endsWith('s')) u = u.slice(0, -1);
-  return family.units.find((d) => d.aliases.includes(u));
+  const d = family.units.find((def) => def.aliases.includes(u));
+  if (unit.length > 64) return d;
+  if (known.size >= MAX_SNIFFED) known.clear();
+  known.set(unit, d ?? null);
+  return d;
 }
+
+/** sniffUnit's answers by family and unit string (null: none); a few units in practice. */
+const sniffed = new Map<UnitFamily, Map<string, UnitDefinition | null>>();
+const MAX_SNIFFED = 256;
 
 /** The family and unit that recognise `unit` (spec §2.2), or undefined for e.g. 'count', 'MiB'. */
 export function recognizeUnit(unit: string): { family: UnitFamily; unit: UnitDefinition } | undefined {

@@ -313,3 +313,11 @@ test('reproduces the values, percentages and unit choice of every -top golden', 
   assert.ok(rowsChecked > 4000, `rows checked: ${rowsChecked}`);
   assert.ok(exactRowsChecked > 1500, `exact rows checked: ${exactRowsChecked}`);
 });
+
+test('units are recognised the same however many distinct unit strings came before (sniffUnit remembers a few)', () => {
+  const first = [scaledLabel(1536, 'bytes', 'minimum'), scaledLabel(2_500_000, 'Nanoseconds', 'minimum'), scaledLabel(7, 'widgets', 'minimum')];
+  for (let i = 0; i < 1000; i++) scaledLabel(i, `unit${i}`, 'minimum');
+  scaledLabel(1, 'x'.repeat(100), 'minimum');
+  assert.deepEqual([scaledLabel(1536, 'bytes', 'minimum'), scaledLabel(2_500_000, 'Nanoseconds', 'minimum'), scaledLabel(7, 'widgets', 'minimum')], first);
+  assert.deepEqual(first, ['1.50kB', '2.50ms', '7']);
+});

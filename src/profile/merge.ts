@@ -59,15 +59,17 @@ export function compactProfile(p: Profile): Profile {
   shareEqualMappings(p);
   if (hasDuplicates(p)) return mergeProfiles([p]);
   // Each bucket holds indices into `samples`, so merging into a sample is O(1) wherever it sits.
-  const buckets = new Map<number | string, number[]>();
+  // Bucketed by stack alone: labels are compared only between samples of one stack, which in most
+  // profiles never happens (a key string per sample was a sixth of a heap profile's `top`).
+  const buckets = new Map<number, number[]>();
   const samples: Sample[] = [];
   const merged = new Set<number>();
   for (const s of p.samples) {
     if (isZero(s)) continue;
-    const key = s.labels || s.numLabels ? `${stackHash(s.locations)}\u0001${labelKey(s)}` : stackHash(s.locations);
+    const key = stackHash(s.locations);
     let bucket = buckets.get(key);
     if (bucket === undefined) buckets.set(key, (bucket = []));
-    const at = bucket.find((i) => sameStack(samples[i]!.locations, s.locations));
+    const at = bucket.find((i) => sameStack(samples[i]!.locations, s.locations) && sameLabels(samples[i]!, s));
     if (at === undefined) {
       bucket.push(samples.length);
       samples.push(s);
@@ -154,7 +156,7 @@ interface MappingInfo {
 }
 
 class Merger {
-  private samples = new Map<number | string, Sample[]>();
+  private samples = new Map<number, Sample[]>();
   private locations = new Map<string, Location>();
   private functions = new Map<string, ProfileFunction>();
   private mappings = new Map<string, Mapping>();
@@ -172,13 +174,13 @@ class Merger {
 
   sample(src: Sample): void {
     const locations = src.locations.map((l) => this.location(l));
-    // Keyed by a hash of the stack (and the labels, when there are any), with collisions resolved by
-    // comparing stacks: building a string per sample made this the costliest step on deep profiles.
-    const key = src.labels || src.numLabels ? `${stackHash(locations)}\u0001${labelKey(src)}` : stackHash(locations);
+    // Keyed by a hash of the stack, with collisions resolved by comparing stacks, then labels: a
+    // string per sample made this the costliest step on deep profiles (see compactProfile).
+    const key = stackHash(locations);
     let bucket = this.samples.get(key);
     if (bucket === undefined) this.samples.set(key, (bucket = []));
     for (const existing of bucket) {
-      if (sameStack(existing.locations, locations)) {
+      if (sameStack(existing.locations, locations) && sameLabels(existing, src)) {
         for (let i = 0; i < src.values.length; i++) existing.values[i] += src.values[i]!;
         return;
       }
@@ -276,6 +278,15 @@ function sameStack(a: Location[], b: Location[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Equal labels, as labelKey compares them; a sample with no label objects equals only another such. */
+function sameLabels(a: Sample, b: Sample): boolean {
+  // The decoder's samples with equal labels share the same objects: most comparisons end here.
+  if (a.labels === b.labels && a.numLabels === b.numLabels && a.numUnits === b.numUnits) return true;
+  const aHas = Boolean(a.labels || a.numLabels);
+  const bHas = Boolean(b.labels || b.numLabels);
+  return aHas && bHas && labelKey(a) === labelKey(b);
 }
 
 /** Samples merge only when their labels are equal too: values in order, numeric units included. */

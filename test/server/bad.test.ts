@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import type { RunningServer } from '../../src/server/app.js';
@@ -196,21 +197,14 @@ describe('size caps: 413', () => {
   });
 
   test('a chunked body that grows past the cap', async () => {
-    const chunk = new Uint8Array(64 * 1024);
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= 4 << 20) controller.close();
-        else {
-          sent += chunk.length;
-          controller.enqueue(chunk);
-        }
-      },
-    });
-    const res = await fetch(`${small.url}/v1/render`, { method: 'POST', body, duplex: 'half' } as RequestInit);
-    assert.equal(res.status, 413);
-    await res.text();
-    assert.ok(sent < 4 << 20, 'the server stopped reading long before the end');
+    // On a raw socket, not fetch: fetch stops sending once the answer arrives, which would hide a
+    // server that kept reading. The client gets a few MiB ahead of a server that stopped (its send
+    // buffer, the server's receive buffer), so the body offered is far larger than that.
+    const offered = 128 << 20;
+    const { accepted, answer } = await pushChunked(small.url, '/v1/render', offered);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /request body over limit \(100000 bytes\)/);
+    assert.ok(accepted < offered / 4, `the server stopped reading long before the end (it took ${accepted} bytes)`);
   });
 
   test('a profile that inflates past the cap', async () => {
@@ -224,3 +218,44 @@ describe('size caps: 413', () => {
     assert.equal(a.status, 200);
   });
 });
+
+/**
+ * Sends a chunked POST of `offered` bytes as fast as the server takes them, reading its answer
+ * meanwhile; ends when the server closes the connection, or takes nothing for a second.
+ */
+function pushChunked(url: string, route: string, offered: number): Promise<{ accepted: number; answer: string }> {
+  const { hostname, port } = new URL(url);
+  const size = 64 * 1024;
+  const frame = Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), Buffer.alloc(size, 0x41), Buffer.from('\r\n')]);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    let accepted = 0;
+    let answer = '';
+    let stall: NodeJS.Timeout | undefined;
+    const end = () => {
+      clearTimeout(stall);
+      socket.destroy();
+      resolve({ accepted, answer });
+    };
+    const push = () => {
+      clearTimeout(stall);
+      while (accepted < offered && !socket.destroyed) {
+        accepted += size;
+        if (!socket.write(frame)) {
+          stall = setTimeout(end, 1000);
+          return;
+        }
+      }
+      if (!socket.destroyed) socket.end('0\r\n\r\n');
+    };
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => (answer += text));
+    socket.on('drain', push);
+    socket.on('error', () => {}); // the server closing while we write: 'close' follows
+    socket.on('close', end);
+    socket.on('connect', () => {
+      socket.write(`POST ${route} HTTP/1.1\r\nHost: ${hostname}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      push();
+    });
+  });
+}

@@ -221,7 +221,7 @@ describe('size caps: 413', () => {
 
 /**
  * Sends a chunked POST of `offered` bytes as fast as the server takes them, reading its answer
- * meanwhile; ends when the server closes the connection, or takes nothing for a second.
+ * meanwhile; ends when the server closes the connection, takes nothing for a second, or after 20 s.
  */
 function pushChunked(url: string, route: string, offered: number): Promise<{ accepted: number; answer: string }> {
   const { hostname, port } = new URL(url);
@@ -232,8 +232,10 @@ function pushChunked(url: string, route: string, offered: number): Promise<{ acc
     let accepted = 0;
     let answer = '';
     let stall: NodeJS.Timeout | undefined;
+    const deadline = setTimeout(() => end(), 20_000);
     const end = () => {
       clearTimeout(stall);
+      clearTimeout(deadline);
       socket.destroy();
       resolve({ accepted, answer });
     };

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the CLI's cold start on everyday profiles, hotpath's in-process pipeline and CLI
  * wall time beside `go tool pprof -svg` on the same files (when Go is on the PATH), plus the
- * 1M-sample profile's goldens, which are too slow for `npm test`. Figures depend on the machine: run
- * it quiet. `npm run bench -- cold-start` runs the first part only.
+ * 1M-sample profile's goldens, which are too slow for `npm test`, and how merging labelled samples
+ * scales. Figures depend on the machine: run it quiet. `npm run bench -- cold-start` runs the first part only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { benchLinks, formatLinksBench } from './links.js';
 import { coldStart, runtimes } from './cold-start.js';
 import { formatSweep, sweepService } from './sweep.js';
 import { benchStoreDrivers, formatStoreDrivers } from './store-drivers.js';
+import { benchLabelledMerge, formatLabelledMerge } from './merge.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = [
@@ -70,6 +71,9 @@ for (const [golden, , flags] of index.filter(([, inputs]) => inputs!.includes('s
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${golden} (${flags}) ${ms.toFixed(0)} ms`);
 }
 console.log(`\n${pass} passed, ${fail} failed`);
+
+console.log('\n## Merging samples of one stack that each carry their own label\n');
+console.log(formatLabelledMerge(benchLabelledMerge()));
 
 console.log('\n## The HTTP service\n');
 console.log(formatServerBench(await benchServer()));

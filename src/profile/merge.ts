@@ -59,14 +59,14 @@ export function compactProfile(p: Profile): Profile {
   shareEqualMappings(p);
   if (hasDuplicates(p)) return mergeProfiles([p]);
   // Each bucket holds indices into `samples`, so merging into a sample is O(1) wherever it sits.
-  // Bucketed by stack alone: labels are compared only between samples of one stack, which in most
-  // profiles never happens (a key string per sample was a sixth of a heap profile's `top`).
+  // Bucketed by a hash of stack and labels (a key string per sample was a sixth of a heap
+  // profile's `top`); a bucket holds more than one sample only on a hash collision.
   const buckets = new Map<number, number[]>();
   const samples: Sample[] = [];
   const merged = new Set<number>();
   for (const s of p.samples) {
     if (isZero(s)) continue;
-    const key = stackHash(s.locations);
+    const key = sampleHash(s.locations, s);
     let bucket = buckets.get(key);
     if (bucket === undefined) buckets.set(key, (bucket = []));
     const at = bucket.find((i) => sameStack(samples[i]!.locations, s.locations) && sameLabels(samples[i]!, s));
@@ -174,9 +174,9 @@ class Merger {
 
   sample(src: Sample): void {
     const locations = src.locations.map((l) => this.location(l));
-    // Keyed by a hash of the stack, with collisions resolved by comparing stacks, then labels: a
-    // string per sample made this the costliest step on deep profiles (see compactProfile).
-    const key = stackHash(locations);
+    // Keyed by a hash of stack and labels, with collisions resolved by comparing them: a string
+    // per sample made this the costliest step on deep profiles (see compactProfile).
+    const key = sampleHash(locations, src);
     let bucket = this.samples.get(key);
     if (bucket === undefined) this.samples.set(key, (bucket = []));
     for (const existing of bucket) {
@@ -268,9 +268,15 @@ function locationKey(l: Location): string {
   return `${addr}\u0000${l.mapping?.id ?? 0}\u0000${l.isFolded}\u0000${lines}`;
 }
 
-function stackHash(locations: Location[]): number {
+/**
+ * FNV-1a over the stack's location ids and the labels' hash: equal for samples that may merge.
+ * The labels count, not only the stack: samples of one stack that each carry their own label (a
+ * span id, say) would otherwise share a bucket and be compared each with all before it.
+ */
+function sampleHash(locations: Location[], labelled: Sample): number {
   let h = 0x811c9dc5;
   for (const l of locations) h = Math.imul(h ^ l.id, 0x01000193);
+  if (labelled.labels || labelled.numLabels) h = Math.imul(h ^ labelKey(labelled).hash, 0x01000193);
   return h >>> 0;
 }
 
@@ -286,11 +292,17 @@ function sameLabels(a: Sample, b: Sample): boolean {
   if (a.labels === b.labels && a.numLabels === b.numLabels && a.numUnits === b.numUnits) return true;
   const aHas = Boolean(a.labels || a.numLabels);
   const bHas = Boolean(b.labels || b.numLabels);
-  return aHas && bHas && labelKey(a) === labelKey(b);
+  return aHas && bHas && labelKey(a).key === labelKey(b).key;
+}
+
+/** A label set as a string that is equal for equal labels, and a hash of that string. */
+interface LabelKey {
+  key: string;
+  hash: number;
 }
 
 /** Samples merge only when their labels are equal too: values in order, numeric units included. */
-function labelKey(s: Sample): string {
+function labelKey(s: Sample): LabelKey {
   // The decoder shares one label set among the samples that have equal labels: key each set once.
   const byNum = labelKeys.get(s.labels ?? NO_LABELS);
   const cached = byNum?.get(s.numLabels ?? NO_LABELS);
@@ -301,15 +313,18 @@ function labelKey(s: Sample): string {
   if (s.numLabels) {
     for (const k of Object.keys(s.numLabels).sort()) parts.push(JSON.stringify([k, s.numLabels[k], s.numUnits?.[k] ?? []]));
   }
-  const key = parts.join('');
+  const text = parts.join('');
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  const entry = { key: text, hash };
   // Only frozen sets (the decoder's) are cached: anyone else's could still change.
   if (s.numUnits === undefined && Object.isFrozen(s.labels ?? NO_LABELS) && Object.isFrozen(s.numLabels ?? NO_LABELS)) {
-    if (byNum === undefined) labelKeys.set(s.labels ?? NO_LABELS, new WeakMap([[s.numLabels ?? NO_LABELS, key]]));
-    else byNum.set(s.numLabels ?? NO_LABELS, key);
+    if (byNum === undefined) labelKeys.set(s.labels ?? NO_LABELS, new WeakMap([[s.numLabels ?? NO_LABELS, entry]]));
+    else byNum.set(s.numLabels ?? NO_LABELS, entry);
   }
-  return key;
+  return entry;
 }
 
 const NO_LABELS = Object.freeze({});
 /** Label set objects → their key; weak, so nothing outlives the profiles it came from. */
-const labelKeys = new WeakMap<object, WeakMap<object, string>>();
+const labelKeys = new WeakMap<object, WeakMap<object, LabelKey>>();

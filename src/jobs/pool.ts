@@ -78,6 +78,7 @@ interface Queued {
   usesGraphviz: boolean;
   deadlineMs: number;
   timer: NodeJS.Timeout;
+  /** set when a worker takes the job: undefined while it waits in the queue */
   startedAt?: number;
   settled: boolean;
   /** stops listening to the caller's signal */
@@ -196,7 +197,7 @@ export class WorkerPool {
       this.#dispatch();
       // Only a job left waiting can be withdrawn: one that went straight to a worker needs no
       // listener (adding and removing one cost more than the rest of the hand-off's bookkeeping).
-      if (signal !== undefined && this.#queue.includes(queued)) {
+      if (signal !== undefined && queued.startedAt === undefined) {
         const onAbort = () => this.#withdraw(queued, abortReason(signal));
         signal.addEventListener('abort', onAbort, { once: true });
         queued.unlisten = () => signal.removeEventListener('abort', onAbort);
@@ -206,10 +207,14 @@ export class WorkerPool {
 
   /** Takes a job that has not started out of the queue, rejecting it with `err`; a running job is left alone. */
   #withdraw(job: Queued, err: Error): void {
+    if (this.#unqueue(job)) this.#settle(job, err);
+  }
+
+  /** Takes the job out of the queue; false when it is not there (running, or done). */
+  #unqueue(job: Queued): boolean {
     const i = this.#queue.indexOf(job);
-    if (i < 0) return;
-    this.#queue.splice(i, 1);
-    this.#settle(job, err);
+    if (i >= 0) this.#queue.splice(i, 1);
+    return i >= 0;
   }
 
   stats(): WorkerPoolStats {
@@ -362,8 +367,7 @@ export class WorkerPool {
 
   #onDeadline(job: Queued): void {
     if (job.settled) return;
-    const queued = this.#queue.indexOf(job);
-    if (queued >= 0) this.#queue.splice(queued, 1);
+    this.#unqueue(job);
     this.#settle(job, new RenderTimeoutError(job.deadlineMs));
     for (const slot of this.#slots) {
       if (slot.job === job) {

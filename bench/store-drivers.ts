@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore, usableSqliteDrivers } from '../src/store/index.js';
 import type { SqliteDriverName } from '../src/store/index.js';
+import { blob } from '../test/store/blobs.js';
 
 const PROFILES = 100;
 const PROFILE_BYTES = 1024 * 1024;
@@ -31,26 +32,13 @@ export interface StoreDriverBench {
   artifactGetsPerSecond: number;
 }
 
-/** Distinct incompressible-looking bytes per seed (xorshift), so every upload is a new row. */
-function bytesFor(seed: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 const perSecond = (count: number, ms: number) => Math.round((count * 1000) / ms);
 
 async function benchDriver(driver: SqliteDriverName): Promise<StoreDriverBench> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-store-'));
   const store = await openSqliteStore({ dir, driver });
   try {
-    const uploads = Array.from({ length: PROFILES }, (_, i) => bytesFor(i + 1, PROFILE_BYTES));
+    const uploads = Array.from({ length: PROFILES }, (_, i) => blob(i + 1, PROFILE_BYTES));
     let t = performance.now();
     const ids: string[] = [];
     for (const bytes of uploads) ids.push((await store.putProfile(bytes)).id);
@@ -61,7 +49,7 @@ async function benchDriver(driver: SqliteDriverName): Promise<StoreDriverBench> 
     const getsPerSecond = perSecond(PROFILES, performance.now() - t);
 
     const key = { profileId: ids[0]!, options: '', format: 'graph.svg' };
-    await store.putArtifact(key, bytesFor(0, ARTIFACT_BYTES), 'image/svg+xml');
+    await store.putArtifact(key, blob(0, ARTIFACT_BYTES), 'image/svg+xml');
     t = performance.now();
     for (let i = 0; i < ARTIFACT_READS; i++) if ((await store.getArtifact(key)) === undefined) throw new Error('the artifact is missing');
     const artifactGetsPerSecond = perSecond(ARTIFACT_READS, performance.now() - t);

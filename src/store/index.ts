@@ -48,7 +48,7 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, overrides:
     maxArtifactBytes: overrides.maxArtifactBytes ?? maxArtifactBytesFromEnv(env),
     ...(overrides.now && { now: overrides.now }),
   };
-  const url = env[STORE_ENV_NAMES.databaseUrl]?.trim();
+  const url = databaseUrlFromEnv(env);
   if (url) {
     return openPostgresStore({ ...common, connectionString: url, ...(overrides.pgSchema !== undefined && { schema: overrides.pgSchema }) });
   }
@@ -68,7 +68,12 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, overrides:
  * retrying what only an install can fix; an unreachable database is retried instead.
  */
 export async function checkStoreDriver(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (!env[STORE_ENV_NAMES.databaseUrl]?.trim()) await checkSqliteDriver();
+  if (!databaseUrlFromEnv(env)) await checkSqliteDriver();
+}
+
+/** The PostgreSQL connection string, when the environment names one: then the store is PostgreSQL. */
+function databaseUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  return env[STORE_ENV_NAMES.databaseUrl]?.trim() || undefined;
 }
 
 /** Bytes, a whole number ≥ 0 (0 keeps no artifacts); unset or empty: the default (1 GiB). */

@@ -32,7 +32,6 @@ export interface SqliteStatement<P extends SqlParams = SqlValue[], Row = unknown
 }
 
 export interface SqliteDatabase {
-  readonly driver: SqliteDriverName;
   prepare<P extends SqlParams = SqlValue[], Row = unknown>(sql: string): SqliteStatement<P, Row>;
   exec(sql: string): void;
   /** Runs `PRAGMA <text>` and answers the first column of its first row (undefined for none). */
@@ -157,7 +156,6 @@ function loadNodeSqlite(): NodeSqliteModule | undefined {
 }
 
 class NodeSqliteDatabase implements SqliteDatabase {
-  readonly driver = 'node:sqlite';
   constructor(private readonly db: NodeDatabaseSync) {}
 
   prepare<P extends SqlParams, Row>(sql: string): SqliteStatement<P, Row> {
@@ -240,7 +238,6 @@ function nodeMajor(): number {
 }
 
 class BetterSqlite3Database implements SqliteDatabase {
-  readonly driver = 'better-sqlite3';
   constructor(private readonly db: import('better-sqlite3').Database) {}
 
   prepare<P extends SqlParams, Row>(sql: string): SqliteStatement<P, Row> {

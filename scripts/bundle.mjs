@@ -74,7 +74,9 @@ ${js}`;
 };
 
 rmSync(outdir, { recursive: true, force: true }); // nothing stale from an earlier layout
-const dependencies = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies);
+// Optional ones too: better-sqlite3 is a native addon, which esbuild cannot bundle.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const dependencies = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies });
 await build({
   entryPoints: { hotpath: 'src/cli/run.ts' },
   outdir,

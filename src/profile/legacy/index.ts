@@ -27,11 +27,12 @@ const PARSERS: Parser[] = [parseCpu, parseHeap, parseGoCount, parseThread, parse
  * TooLargeError past a budget of `limits`: samples and frames are counted as they are read.
  */
 export function parseLegacy(data: Uint8Array, mode: SymbolizeMode, limits?: DecodeLimits): Profile | undefined {
-  const budget = new SampleBudget(limits);
   // A goroutine debug=1 text (gzip'd, or the sniffer would have sent it there already) goes straight to
   // its own reader, which also keeps the `# labels:` lines: not read by parseGoCount first, then again.
-  if (!mode.none && goroutineDumpFormat(data) === 'debug1') return parseGoroutineDump(new TextDecoder().decode(data), budget);
+  if (!mode.none && goroutineDumpFormat(data) === 'debug1') return parseGoroutineDump(new TextDecoder().decode(data), new SampleBudget(limits));
   for (const parse of PARSERS) {
+    // A budget of its own for each parser tried: one may count samples before it gives up.
+    const budget = new SampleBudget(limits);
     let r: Profile | ParsedText;
     try {
       r = parse(data, budget);

@@ -5,15 +5,15 @@
  * finished legacy profile is checked once more (checkProfileBudgets), when its frames have their names.
  */
 import { CLI_LIMITS } from '../limits.js';
-import { framesOf, overBudget, type DecodeLimits } from './decode.js';
+import { framesOf, overBudget, tooMany, tooManyFrames, type DecodeLimits } from './decode.js';
 import type { Location, Profile } from './model.js';
 
 export class SampleBudget {
-  readonly maxSamples: number;
-  readonly maxFrames: number;
-  readonly maxStackDepth: number;
-  readonly maxNameBytes: number;
-  readonly maxEntries: number;
+  private readonly maxSamples: number;
+  private readonly maxFrames: number;
+  private readonly maxStackDepth: number;
+  private readonly maxNameBytes: number;
+  private readonly maxEntries: number;
   private samples = 0;
   private frames = 0;
   private frameLines = 0;
@@ -28,10 +28,10 @@ export class SampleBudget {
 
   /** One more sample with these locations, counted before it is kept. */
   sample(locations: readonly Location[]): void {
-    if (++this.samples > this.maxSamples) throw overBudget('maxSamples', this.maxSamples, `profile has more than ${this.maxSamples} samples`);
+    if (++this.samples > this.maxSamples) throw tooMany('samples', this.maxSamples, 'maxSamples');
     this.depth(locations.length);
     for (const l of locations) this.frames += framesOf(l);
-    if (this.frames > this.maxFrames) throw overBudget('maxFrames', this.maxFrames, `the samples' stacks have more than ${this.maxFrames} frames in all`);
+    if (this.frames > this.maxFrames) throw tooManyFrames(this.maxFrames);
   }
 
   /** A stack of `depth` frames, before it is read. */
@@ -45,12 +45,12 @@ export class SampleBudget {
    * they mostly repeat.
    */
   frameLine(): void {
-    if (++this.frameLines > this.maxFrames) throw overBudget('maxFrames', this.maxFrames, `the samples' stacks have more than ${this.maxFrames} frames in all`);
+    if (++this.frameLines > this.maxFrames) throw tooManyFrames(this.maxFrames);
   }
 
   /** Entries of a table other than the samples (memory-map entries, …): `count` after one more. */
   entries(count: number, what: string): void {
-    if (count > this.maxEntries) throw overBudget('maxEntries', this.maxEntries, `profile has more than ${this.maxEntries} ${what}`);
+    if (count > this.maxEntries) throw tooMany(what, this.maxEntries, 'maxEntries');
   }
 
   name(name: string): void {

@@ -92,8 +92,14 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return out;
 }
 
-function tooMany(what: string, max: number, name: LimitName): TooLargeError {
+/** More than `max` of a profile's entries (`what`: "samples", "strings", …). */
+export function tooMany(what: string, max: number, name: LimitName): TooLargeError {
   return overBudget(name, max, `profile has more than ${max} ${what}`);
+}
+
+/** More than `max` frames in all the samples' stacks. */
+export function tooManyFrames(max: number): TooLargeError {
+  return overBudget('maxFrames', max, `the samples' stacks have more than ${max} frames in all`);
 }
 
 /**
@@ -763,7 +769,7 @@ class ProfileDecoder {
       if (nValues !== nTypes) {
         throw malformed(`sample has ${nValues} values vs. ${nTypes} types`, 'sample.value', i);
       }
-      if (frames > maxFrames) throw overBudget('maxFrames', maxFrames, `the samples' stacks have more than ${maxFrames} frames in all`);
+      if (frames > maxFrames) throw tooManyFrames(maxFrames);
       // Exact-size copies of the scratch arrays: no spare capacity kept per sample.
       const locs = locScratch.slice(0, nLocs);
       const values = valueScratch.slice(0, nValues);
